@@ -1,0 +1,798 @@
+"""AutoMLClassifier and AutoMLRegressor: a pipeline search that is an estimator.
+
+``fit`` = validate -> plan -> search -> refit. Every candidate is a plain
+scikit-learn ``Pipeline``; the fitted search holds only ordinary sklearn
+objects, so it pickles, clones and nests like any estimator.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import numbers
+import time
+import warnings
+from contextlib import contextmanager
+from typing import ClassVar
+
+import numpy as np
+import pandas as pd
+from sklearn.base import (
+    BaseEstimator,
+    ClassifierMixin,
+    RegressorMixin,
+    _fit_context,
+    clone,
+)
+from sklearn.metrics import check_scoring, get_scorer
+from sklearn.model_selection import (
+    KFold,
+    ShuffleSplit,
+    StratifiedKFold,
+    StratifiedShuffleSplit,
+    check_cv,
+)
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ._evaluate import _limit_threads, evaluate
+from ._history import History, TrialResult
+from ._plan import make_plan
+from .search import RandomSearch, Searcher, SearchExhausted
+
+__all__ = ["AutoMLClassifier", "AutoMLRegressor", "BaseAutoML"]
+
+logger = logging.getLogger("sklearn_automl")
+
+#: rows above which cv="auto" uses one stratified holdout instead of 5 folds
+_AUTO_HOLDOUT_ROWS = 20_000
+#: out-of-fold predictions kept for at most this many top trials
+_MAX_OOF_TRIALS = 32
+#: safety factor on the predicted refit time reserved from the budget
+_REFIT_SAFETY = 1.3
+
+_SEARCHERS = {"random": RandomSearch}
+
+
+class BaseAutoML(BaseEstimator):
+    """Shared parameters and search loop of the AutoML estimators.
+
+    Do not use directly: use :class:`AutoMLClassifier` or
+    :class:`AutoMLRegressor`.
+    """
+
+    _parameter_constraints: ClassVar[dict] = {
+        "time_budget": [Interval(numbers.Real, 0, None, closed="neither"), None],
+        "max_trials": [Interval(numbers.Integral, 1, None, closed="left"), None],
+        "scoring": [str, callable, None],
+        "cv": [
+            Interval(numbers.Integral, 2, None, closed="left"),
+            Interval(numbers.Real, 0, 1, closed="neither"),
+            HasMethods(["split", "get_n_splits"]),
+            "cv_object",
+            None,
+        ],
+        "search": [StrOptions(set(_SEARCHERS)), Searcher],
+        "estimators": [list, tuple, str, None],
+        "n_jobs": [numbers.Integral, None],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        *,
+        time_budget=60.0,
+        max_trials=None,
+        scoring=None,
+        cv=None,
+        search="random",
+        estimators=None,
+        n_jobs=None,
+        random_state=None,
+        verbose=0,
+    ):
+        self.time_budget = time_budget
+        self.max_trials = max_trials
+        self.scoring = scoring
+        self.cv = cv
+        self.search = search
+        self.estimators = estimators
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # ------------------------------------------------------------------ fit
+    @_fit_context(prefer_skip_nested_validation=False)
+    def fit(self, X, y):
+        """Search pipelines for ``(X, y)`` and refit the best on all of it.
+
+        Parameters
+        ----------
+        X : {array-like, DataFrame} of shape (n_samples, n_features)
+            Training data. DataFrames may mix numeric, boolean and
+            categorical (string, ``category``) columns with missing values.
+        y : array-like of shape (n_samples,)
+            Target.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        return self._fit(X, y)
+
+    def _fit(self, X, y):
+        start = time.monotonic()
+        self._validate_parameters()
+        X, y = self._validate_training_data(X, y)
+        task = self._task
+        rng = check_random_state(self.random_state)
+        n_threads = self._n_threads()
+        with self._logging():
+            plan = make_plan(X, task, self.estimators)
+            splits = self._make_splits(X, y, rng)
+            scorer = self._make_scorer()
+            self.scorer_ = scorer
+            model_seed = int(rng.randint(np.iinfo(np.int32).max))
+            searcher = self._make_searcher(plan, rng)
+            deadline = None if self.time_budget is None else start + self.time_budget
+            history = self._search(
+                plan, searcher, X, y, splits, scorer, model_seed, n_threads, deadline
+            )
+            self._refit(plan, history, X, y, model_seed, n_threads, deadline)
+        self.search_time_ = time.monotonic() - start
+        return self
+
+    def _validate_parameters(self):
+        if self.time_budget is None and self.max_trials is None:
+            raise ValueError(
+                "Set time_budget (seconds) or max_trials (or both); with neither "
+                "the search would never stop."
+            )
+
+    def _n_threads(self):
+        import os
+
+        n = self.n_jobs
+        if n is None:
+            return 1
+        cpus = os.cpu_count() or 1
+        if n < 0:
+            return max(cpus + 1 + n, 1)
+        if n == 0:
+            raise ValueError("n_jobs=0 is not valid; use a positive number, -1 or None.")
+        return n
+
+    @contextmanager
+    def _logging(self):
+        handler = None
+        if self.verbose and not logger.handlers and not logging.getLogger().handlers:
+            handler = logging.StreamHandler()
+            handler.setFormatter(logging.Formatter("[sklearn_automl] %(message)s"))
+            logger.addHandler(handler)
+        old = logger.level
+        if self.verbose:
+            logger.setLevel(logging.INFO if self.verbose >= 1 else logging.WARNING)
+        try:
+            yield
+        finally:
+            if handler is not None:
+                logger.removeHandler(handler)
+            logger.setLevel(old)
+
+    def _validate_training_data(self, X, y):
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y is None."
+            )
+        if isinstance(X, pd.DataFrame):
+            _check_frame(X)
+            validate_data(self, X, reset=True, skip_check_array=True)
+            y = self._validate_y(y)
+            if len(y) != X.shape[0]:
+                raise ValueError(
+                    f"X has {X.shape[0]} rows but y has {len(y)}; they must match."
+                )
+        else:
+            if hasattr(X, "tocsr") or hasattr(X, "toarray"):
+                raise TypeError(
+                    "Sparse input is not supported by the featurizer; pass a dense "
+                    "array or a DataFrame."
+                )
+            try:
+                X, _ = validate_data(
+                    self,
+                    X,
+                    y,
+                    reset=True,
+                    dtype="numeric",
+                    ensure_all_finite="allow-nan",
+                    multi_output=True,
+                    y_numeric=False,
+                    ensure_min_samples=1,
+                )
+            except ValueError as exc:
+                if "could not convert" in str(exc) or "convert string" in str(exc):
+                    raise ValueError(
+                        "X holds non-numeric values; pass mixed-type data as a "
+                        f"pandas DataFrame. ({exc})"
+                    ) from exc
+                raise
+            y = self._validate_y(y)
+        return X, y
+
+    def _make_splits(self, X, y, rng):
+        n = X.shape[0]
+        classification = self._task == "classification"
+        cv = self.cv
+        seed = int(rng.randint(np.iinfo(np.int32).max))
+        if cv is None:
+            cv = 0.2 if n > _AUTO_HOLDOUT_ROWS else 5
+        if isinstance(cv, numbers.Real) and not isinstance(cv, numbers.Integral):
+            n_test = math.ceil(cv * n)
+            if n_test < 1 or n - n_test < 1:
+                raise ValueError(
+                    f"cv={cv} as a holdout fraction leaves no rows to train or to "
+                    f"validate on with n_samples={n}."
+                )
+            if classification and n_test >= len(self.classes_) and (
+                np.bincount(np.unique(y, return_inverse=True)[1]).min() >= 2
+            ):
+                splitter = StratifiedShuffleSplit(1, test_size=cv, random_state=seed)
+            else:
+                splitter = ShuffleSplit(1, test_size=cv, random_state=seed)
+        elif isinstance(cv, numbers.Integral):
+            if n < cv:
+                raise ValueError(
+                    f"X has n_samples={n}, fewer than the cv={cv} folds it must be "
+                    "split into; pass fewer folds or more rows."
+                )
+            if classification:
+                counts = np.bincount(np.unique(y, return_inverse=True)[1])
+                if counts.max() >= cv:
+                    splitter = StratifiedKFold(cv, shuffle=True, random_state=seed)
+                else:
+                    splitter = KFold(cv, shuffle=True, random_state=seed)
+            else:
+                splitter = KFold(cv, shuffle=True, random_state=seed)
+        else:
+            splitter = check_cv(cv, y, classifier=classification)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            splits = [
+                (np.asarray(tr), np.asarray(te)) for tr, te in splitter.split(X, y)
+            ]
+        if not splits:
+            raise ValueError(f"cv={self.cv!r} produced no train/validation split.")
+        for tr, te in splits:
+            if len(tr) == 0 or len(te) == 0:
+                raise ValueError(f"cv={self.cv!r} produced an empty train or test fold.")
+        self.n_splits_ = len(splits)
+        return splits
+
+    def _make_scorer(self):
+        scoring = self.scoring if self.scoring is not None else self._default_scoring()
+        if isinstance(scoring, str):
+            try:
+                return get_scorer(scoring)
+            except ValueError:
+                raise ValueError(
+                    f"scoring={scoring!r} is not a scikit-learn scorer name; see "
+                    "sklearn.metrics.get_scorer_names() for the valid ones, or pass "
+                    "a callable scorer(estimator, X, y)."
+                ) from None
+        return check_scoring(self, scoring=scoring)
+
+    def _make_searcher(self, plan, rng):
+        seed = int(rng.randint(np.iinfo(np.int32).max))
+        if isinstance(self.search, str):
+            searcher = _SEARCHERS[self.search]()
+        else:
+            searcher = clone(self.search)
+        updates = {}
+        if searcher.get_params().get("space") is None:
+            updates["space"] = plan.space
+        if searcher.get_params().get("initial_configs") is None:
+            updates["initial_configs"] = plan.default_configs()
+        if searcher.get_params().get("random_state") is None:
+            updates["random_state"] = seed
+        return searcher.set_params(**updates)
+
+    # --------------------------------------------------------------- search
+    def _search(self, plan, searcher, X, y, splits, scorer, model_seed, n_threads,
+                deadline):
+        history = History(max_oof_trials=_MAX_OOF_TRIALS)
+        classes = getattr(self, "classes_", None)
+        n_rows = X.shape[0]
+        train_frac = float(np.mean([len(tr) for tr, _ in splits])) / n_rows
+        fold_cost = {}  # family -> seconds per fold of its most recent trial
+        trial_id = 0
+        while self.max_trials is None or trial_id < self.max_trials:
+            search_deadline = None
+            if deadline is not None:
+                search_deadline = deadline - self._refit_reserve(history, train_frac)
+                if time.monotonic() >= search_deadline:
+                    break
+            tick = time.monotonic()
+            try:
+                config = searcher.ask()
+            except SearchExhausted:
+                logger.info("The search space is exhausted after %d trials.", trial_id)
+                break
+            family = config["family"]
+            params = plan.model_params(config)
+            estimate = fold_cost.get(family)
+            if (
+                search_deadline is not None
+                and estimate is not None
+                and tick + estimate > search_deadline
+            ):
+                result = TrialResult(
+                    trial_id, config, family, params, "skipped",
+                    error="predicted to overrun the time budget",
+                )
+            else:
+                pipeline = plan.build(config, random_state=model_seed, n_jobs=n_threads)
+                result = evaluate(
+                    pipeline, X, y, splits, scorer, trial_id=trial_id, config=config,
+                    family=family, params=params, classes=classes,
+                    deadline=search_deadline, n_threads=n_threads,
+                )
+                if result.scores.size:
+                    fold_cost[family] = (result.fit_time + result.predict_time) / len(
+                        result.scores
+                    )
+            searcher.tell(config, result.mean_score if result.ok else None)
+            history.append(result)
+            self._log_trial(result, history)
+            trial_id += 1
+        self.history_ = history
+        self.n_trials_ = len(history)
+        self.cv_results_ = history.cv_results()
+        self.leaderboard_ = history.leaderboard()
+        return history
+
+    @staticmethod
+    def _refit_reserve(history, train_frac):
+        best = history.best()
+        if best is None:
+            return 0.0
+        per_fold = best.fit_time / max(len(best.scores), 1)
+        return _REFIT_SAFETY * per_fold / max(train_frac, 1e-3)
+
+    def _log_trial(self, result, history):
+        if self.verbose < 2:
+            return
+        best = history.best()
+        logger.info(
+            "trial %d %-22s %-8s score=%.5f best=%.5f (%.2fs)%s",
+            result.trial_id, result.family, result.status, result.mean_score,
+            best.mean_score if best else math.nan, result.duration,
+            f" {result.error}" if result.error else "",
+        )
+
+    # ---------------------------------------------------------------- refit
+    def _refit(self, plan, history, X, y, model_seed, n_threads, deadline):
+        best = history.best()
+        if best is None:
+            failed = [t for t in history.trials if t.status == "failed"]
+            if failed and len(failed) == len(history.trials):
+                quoted = "; ".join(
+                    f"trial {t.trial_id} ({t.family}): {t.error}" for t in failed[:3]
+                )
+                raise ValueError(
+                    f"All {len(failed)} trials failed, so no model was fitted. "
+                    f"First failures: {quoted}"
+                )
+            config = self._fallback_config(plan)
+            warnings.warn(
+                f"No trial finished within time_budget={self.time_budget}s; "
+                f"fitting the fastest baseline ({config['family']} with default "
+                "parameters) without validation. Raise time_budget for a real search.",
+                UserWarning,
+                stacklevel=3,
+            )
+            self.best_config_ = config
+            self.best_score_ = math.nan
+            self.best_index_ = None
+        else:
+            config = best.config
+            self.best_config_ = dict(config)
+            self.best_score_ = best.mean_score
+            self.best_index_ = history.trials.index(best)
+        self.best_params_ = plan.model_params(config)
+        self.best_family_ = config["family"]
+        estimator = plan.build(config, random_state=model_seed, n_jobs=n_threads)
+        t0 = time.monotonic()
+        with _limit_threads(n_threads), warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            estimator.fit(X, y)
+        self.refit_time_ = time.monotonic() - t0
+        self.best_estimator_ = estimator
+        if deadline is not None and time.monotonic() > deadline + 1:
+            logger.warning(
+                "fit ran %.1fs past time_budget=%ss.", time.monotonic() - deadline,
+                self.time_budget,
+            )
+
+    @staticmethod
+    def _fallback_config(plan):
+        name = "linear" if "linear" in plan.components else next(iter(plan.components))
+        return plan.space.default({"family": name})
+
+    # -------------------------------------------------------------- predict
+    def _check_predict_input(self, X):
+        check_is_fitted(self, "best_estimator_")
+        if hasattr(self, "feature_names_in_"):
+            if not isinstance(X, pd.DataFrame):
+                raise TypeError(
+                    f"{type(self).__name__} was fitted on a DataFrame with columns "
+                    f"{list(self.feature_names_in_)}; pass a DataFrame with those "
+                    f"columns, got {type(X).__name__}."
+                )
+            validate_data(self, X, reset=False, skip_check_array=True)
+            _check_frame(X)
+            return X
+        if isinstance(X, pd.DataFrame) and not _is_numeric_frame(X):
+            validate_data(self, X, reset=False, skip_check_array=True)
+            return X
+        return validate_data(
+            self, X, reset=False, dtype="numeric", ensure_all_finite="allow-nan"
+        )
+
+    def predict(self, X):
+        """Predict with the refit best pipeline.
+
+        Parameters
+        ----------
+        X : {array-like, DataFrame} of shape (n_samples, n_features)
+            The same columns as in ``fit``, by name and order.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+        """
+        X = self._check_predict_input(X)
+        return self.best_estimator_.predict(X)
+
+    def score(self, X, y):
+        """Score with the search's ``scoring`` (higher is better).
+
+        Parameters
+        ----------
+        X : {array-like, DataFrame} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+
+        Returns
+        -------
+        score : float
+        """
+        X = self._check_predict_input(X)
+        return float(self.scorer_(self.best_estimator_, X, y))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        tags.non_deterministic = False
+        return tags
+
+
+def _check_frame(X):
+    if X.shape[0] == 0 or X.shape[1] == 0:
+        raise ValueError(
+            f"X is empty (shape {X.shape}); at least one row and one column are "
+            "needed."
+        )
+    dup = X.columns[X.columns.duplicated()].unique().tolist()
+    if dup:
+        raise ValueError(f"X has duplicated column names: {dup}; names must be unique.")
+    for name, col in X.items():
+        if pd.api.types.is_numeric_dtype(col.dtype) and not pd.api.types.is_bool_dtype(
+            col.dtype
+        ):
+            values = col.to_numpy(dtype=float, na_value=np.nan)
+            if np.isinf(values).any():
+                raise ValueError(
+                    f"Column {name!r} contains infinity; replace it with a finite "
+                    "value or NaN (missing)."
+                )
+            if np.iscomplexobj(values):
+                raise ValueError(f"Column {name!r}: complex data not supported.")
+
+
+def _is_numeric_frame(X):
+    return all(
+        pd.api.types.is_numeric_dtype(d) and not isinstance(d, pd.CategoricalDtype)
+        for d in X.dtypes
+    )
+
+
+def _as_1d(y, name):
+    if isinstance(y, pd.DataFrame):
+        if y.shape[1] != 1:
+            raise ValueError(
+                f"y must be one column; got a DataFrame with {y.shape[1]} columns "
+                "(multi-output targets are not supported)."
+            )
+        y = y.iloc[:, 0]
+    if isinstance(y, pd.Series):
+        y = y.to_numpy(dtype=object if y.dtype == object or isinstance(
+            y.dtype, pd.CategoricalDtype | pd.StringDtype) else None)
+    y = np.asarray(y)
+    if y.ndim == 2 and y.shape[1] == 1:
+        warnings.warn(
+            "A column-vector y was passed when a 1d array was expected. Please "
+            "change the shape of y to (n_samples,), for example using ravel().",
+            _data_conversion_warning(),
+            stacklevel=4,
+        )
+        y = y.ravel()
+    if y.ndim != 1:
+        raise ValueError(
+            f"y must be 1-dimensional, got shape {y.shape} (multi-output targets "
+            f"are not supported by {name})."
+        )
+    if y.shape[0] == 0:
+        raise ValueError("y is empty; at least one sample is needed.")
+    return y
+
+
+def _data_conversion_warning():
+    from sklearn.exceptions import DataConversionWarning
+
+    return DataConversionWarning
+
+
+class AutoMLClassifier(ClassifierMixin, BaseAutoML):
+    """Search classification pipelines within a time budget.
+
+    Each candidate is a scikit-learn ``Pipeline`` (featurizer + model) drawn
+    from a space of model families and their hyperparameters, scored by
+    cross-validation; the best one is refit on all the data.
+
+    Read more in the :ref:`User Guide <user_guide>`.
+
+    Parameters
+    ----------
+    time_budget : float or None, default=60.0
+        Wall-clock seconds for the whole ``fit``, refit included. ``None``:
+        stop on ``max_trials`` only.
+    max_trials : int or None, default=None
+        Maximum number of configurations evaluated.
+    scoring : str, callable or None, default=None
+        A scikit-learn scorer name (``"accuracy"``, ``"f1_macro"``...) or a
+        callable ``scorer(estimator, X, y)`` as made by
+        :func:`sklearn.metrics.make_scorer`; higher is better. ``None``:
+        ``"roc_auc"`` for binary and ``"neg_log_loss"`` for multiclass targets.
+    cv : int, float, cross-validation splitter or None, default=None
+        int: (stratified) k-fold; float in (0, 1): one (stratified) holdout of
+        that fraction; a splitter or iterable of splits: used as is. ``None``:
+        5 folds below 20,000 rows, a 20% holdout above.
+    search : {"random"} or Searcher, default="random"
+        The search strategy; a :class:`~sklearn_automl.search.Searcher` may
+        be passed (its ``space`` is filled in when left ``None``).
+    estimators : list or None, default=None
+        Model families to search: built-in names (``"lightgbm"``,
+        ``"linear"``, ``"hist_gradient_boosting"``, ``"random_forest"``,
+        ``"extra_trees"``, ``"knn"``) and/or custom entries
+        ``(name, unfitted_estimator, space)`` where ``space`` maps the
+        estimator's parameter names to :class:`~sklearn_automl.space.Float`,
+        :class:`~sklearn_automl.space.Int` or
+        :class:`~sklearn_automl.space.Categorical` (``{}`` searches none).
+        ``None``: every built-in family that fits the data size.
+    n_jobs : int or None, default=None
+        Threads each trial may use (``-1``: all cores). Trials run one at a
+        time.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the folds, the searcher and the models. With an int, a
+        ``max_trials`` budget and ``time_budget=None`` the search is
+        reproducible.
+    verbose : int, default=0
+        1: summary messages, 2: a line per trial, through the
+        ``"sklearn_automl"`` logger.
+
+    Attributes
+    ----------
+    best_estimator_ : Pipeline
+        The best pipeline, refit on all of ``X``.
+    best_params_ : dict
+        Its searched parameters as ``set_params`` arguments of
+        ``best_estimator_`` (``"model__<param>"``).
+    best_config_ : dict
+        The searcher's configuration of the best trial.
+    best_family_ : str
+        The model family of ``best_estimator_``.
+    best_score_ : float
+        Its mean cross-validated score (NaN for an unvalidated fallback).
+    best_index_ : int or None
+        Index of the best trial in ``cv_results_``.
+    cv_results_ : dict of ndarray
+        One entry per trial, as in :class:`~sklearn.model_selection.GridSearchCV`,
+        plus ``"family"`` and ``"status"``.
+    leaderboard_ : pandas.DataFrame
+        One row per trial, best first: rank, trial_id, family, mean_score,
+        std_score, fit_time, predict_time, status, error, params.
+    history_ : History
+        The :class:`TrialResult` of every trial (``history_.trials``),
+        out-of-fold predictions included for the best ones.
+    n_trials_ : int
+        Trials evaluated.
+    refit_time_ : float
+        Seconds spent refitting the best pipeline.
+    search_time_ : float
+        Seconds of the whole ``fit``.
+    scorer_ : callable
+        The scorer used.
+    n_splits_ : int
+        Folds per trial.
+    classes_ : ndarray of shape (n_classes,)
+        Class labels.
+    n_features_in_ : int
+        Number of features seen during ``fit``.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names seen during ``fit`` (DataFrame input with string names).
+
+    See Also
+    --------
+    AutoMLRegressor : The same search for regression.
+    sklearn.model_selection.HalvingRandomSearchCV : Search over one estimator.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_breast_cancer
+    >>> from sklearn_automl import AutoMLClassifier
+    >>> X, y = load_breast_cancer(return_X_y=True)
+    >>> clf = AutoMLClassifier(max_trials=3, time_budget=None, random_state=0)
+    >>> clf.fit(X, y).score(X, y) > 0.9
+    True
+    """
+
+    _task = "classification"
+
+    def _default_scoring(self):
+        return "roc_auc" if len(self.classes_) == 2 else "neg_log_loss"
+
+    def _validate_y(self, y):
+        y = _as_1d(y, type(self).__name__)
+        if pd.isna(pd.Series(y, dtype=object)).any():
+            raise ValueError(
+                "y contains missing values (NaN/None); drop those rows or fill "
+                "them before fitting."
+            )
+        kind = type_of_target(y)
+        if kind in ("continuous", "continuous-multioutput"):
+            raise ValueError(
+                f"Unknown label type: {kind}. AutoMLClassifier needs class labels; "
+                "use AutoMLRegressor for a continuous target."
+            )
+        check_classification_targets(y)
+        classes = np.unique(y)
+        if len(classes) < 2:
+            raise ValueError(
+                f"y has only one class ({classes[0]!r}); classification needs at "
+                "least 2 classes."
+            )
+        self.classes_ = classes
+        return y
+
+    @available_if(lambda self: hasattr(self.best_estimator_, "predict_proba"))
+    def predict_proba(self, X):
+        """Class probabilities from the refit best pipeline.
+
+        Parameters
+        ----------
+        X : {array-like, DataFrame} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Columns in the order of ``classes_``.
+        """
+        X = self._check_predict_input(X)
+        return self.best_estimator_.predict_proba(X)
+
+class AutoMLRegressor(RegressorMixin, BaseAutoML):
+    """Search regression pipelines within a time budget.
+
+    The same search as :class:`AutoMLClassifier` for a continuous target.
+    Read more in the :ref:`User Guide <user_guide>`.
+
+    Parameters
+    ----------
+    time_budget : float or None, default=60.0
+        Wall-clock seconds for the whole ``fit``, refit included.
+    max_trials : int or None, default=None
+        Maximum number of configurations evaluated.
+    scoring : str, callable or None, default=None
+        A scikit-learn scorer name or callable; ``None`` means
+        ``"neg_root_mean_squared_error"``.
+    cv : int, float, cross-validation splitter or None, default=None
+        As in :class:`AutoMLClassifier` (k-fold without stratification).
+    search : {"random"} or Searcher, default="random"
+        The search strategy.
+    estimators : list or None, default=None
+        Built-in family names (``"lightgbm"``, ``"linear"`` (ridge),
+        ``"hist_gradient_boosting"``, ``"random_forest"``, ``"extra_trees"``,
+        ``"knn"``) and/or ``(name, unfitted_estimator, space)`` tuples.
+    n_jobs : int or None, default=None
+        Threads each trial may use.
+    random_state : int, RandomState instance or None, default=None
+        Seeds folds, searcher and models.
+    verbose : int, default=0
+        Logging detail (``"sklearn_automl"`` logger).
+
+    Attributes
+    ----------
+    best_estimator_ : Pipeline
+        The best pipeline, refit on all of ``X``.
+    best_params_ : dict
+        Its searched parameters as ``set_params`` arguments.
+    best_config_ : dict
+        The searcher's configuration of the best trial.
+    best_family_ : str
+        The model family of ``best_estimator_``.
+    best_score_ : float
+        Its mean cross-validated score.
+    best_index_ : int or None
+        Index of the best trial in ``cv_results_``.
+    cv_results_ : dict of ndarray
+        One entry per trial, GridSearchCV-style.
+    leaderboard_ : pandas.DataFrame
+        One row per trial, best first.
+    history_ : History
+        Every :class:`TrialResult`.
+    n_trials_ : int
+        Trials evaluated.
+    refit_time_ : float
+        Seconds spent refitting the best pipeline.
+    search_time_ : float
+        Seconds of the whole ``fit``.
+    scorer_ : callable
+        The scorer used.
+    n_splits_ : int
+        Folds per trial.
+    n_features_in_ : int
+        Number of features seen during ``fit``.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names seen during ``fit``.
+
+    See Also
+    --------
+    AutoMLClassifier : The same search for classification.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_diabetes
+    >>> from sklearn_automl import AutoMLRegressor
+    >>> X, y = load_diabetes(return_X_y=True)
+    >>> reg = AutoMLRegressor(max_trials=2, time_budget=None, random_state=0)
+    >>> reg.fit(X, y).best_family_
+    'lightgbm'
+    """
+
+    _task = "regression"
+
+    def _default_scoring(self):
+        return "neg_root_mean_squared_error"
+
+    def _validate_y(self, y):
+        y = _as_1d(y, type(self).__name__)
+        try:
+            y = y.astype(np.float64)
+        except (TypeError, ValueError):
+            raise ValueError(
+                "y must be numeric for AutoMLRegressor; use AutoMLClassifier for "
+                "class labels."
+            ) from None
+        if np.isnan(y).any():
+            raise ValueError(
+                "y contains missing values (NaN); drop those rows or fill them "
+                "before fitting."
+            )
+        if np.isinf(y).any():
+            raise ValueError("y contains infinity; the target must be finite.")
+        return y

@@ -1,0 +1,156 @@
+"""Evaluate one pipeline by cross-validation: a pure function of its inputs.
+
+It runs the same in this process, a loky worker or a dask worker; whatever
+the estimator does (raise, return garbage scores), the outcome is a
+:class:`TrialResult`, never an exception.
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+import warnings
+
+import numpy as np
+from sklearn.base import clone
+from sklearn.utils import _safe_indexing
+
+from ._history import TrialResult
+
+__all__ = ["evaluate"]
+
+
+def _limit_threads(n_threads):
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - scikit-learn requires threadpoolctl
+        import contextlib
+
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=n_threads)
+
+
+def _oof_block(est, X_val, classes):
+    """Predictions kept for ensembling: aligned class probabilities or values."""
+    if classes is None:
+        return np.asarray(est.predict(X_val), dtype=np.float32).reshape(-1)
+    if not hasattr(est, "predict_proba"):
+        return None
+    proba = np.asarray(est.predict_proba(X_val), dtype=np.float32)
+    fitted = list(getattr(est, "classes_", classes))
+    if len(fitted) == len(classes):
+        return proba
+    # A fold without some class: put its columns where they belong.
+    out = np.zeros((proba.shape[0], len(classes)), dtype=np.float32)
+    index = {c: i for i, c in enumerate(classes)}
+    for j, c in enumerate(fitted):
+        out[:, index[c]] = proba[:, j]
+    return out
+
+
+def evaluate(
+    estimator,
+    X,
+    y,
+    splits,
+    scorer,
+    *,
+    trial_id=0,
+    config=None,
+    family="",
+    params=None,
+    classes=None,
+    return_oof=True,
+    deadline=None,
+    n_threads=None,
+):
+    """Cross-validate ``estimator`` on the given splits.
+
+    Parameters
+    ----------
+    estimator : estimator
+        Unfitted; cloned for each fold.
+    X, y : array-like or DataFrame
+        All training data.
+    splits : list of (train_idx, test_idx)
+        Precomputed folds (the same for every trial).
+    scorer : callable
+        ``scorer(estimator, X, y) -> float``, higher is better.
+    classes : ndarray, optional
+        All class labels (classification); ``None`` for regression.
+    return_oof : bool, default=True
+        Keep out-of-fold predictions in the result.
+    deadline : float, optional
+        ``time.monotonic()`` value after which remaining folds are not run;
+        the trial is then recorded as ``"timeout"``.
+    n_threads : int, optional
+        Limit of BLAS/OpenMP threads inside the trial.
+
+    Returns
+    -------
+    result : TrialResult
+    """
+    t0 = time.monotonic()
+    result = TrialResult(
+        trial_id=trial_id,
+        config=dict(config or {}),
+        family=family,
+        params=dict(params or {}),
+        status="ok",
+    )
+    n = _num_samples(X)
+    oof = None
+    scores = []
+    try:
+        with _limit_threads(n_threads), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for train, test in splits:
+                if deadline is not None and time.monotonic() > deadline:
+                    result.status = "timeout"
+                    result.error = "time budget reached before all folds ran"
+                    break
+                est = clone(estimator)
+                X_tr, X_te = _safe_indexing(X, train), _safe_indexing(X, test)
+                y_tr, y_te = _safe_indexing(y, train), _safe_indexing(y, test)
+                ts = time.monotonic()
+                est.fit(X_tr, y_tr)
+                tf = time.monotonic()
+                result.fit_time += tf - ts
+                if return_oof:
+                    block = _oof_block(est, X_te, classes)
+                    if block is not None:
+                        if oof is None:
+                            shape = (n,) if block.ndim == 1 else (n, block.shape[1])
+                            oof = np.full(shape, np.nan, dtype=np.float32)
+                        oof[test] = block
+                score = float(scorer(est, X_te, y_te))
+                result.predict_time += time.monotonic() - tf
+                scores.append(score)
+    except Exception as exc:  # noqa: BLE001 - a failing trial is data, not a crash
+        result.status = "failed"
+        result.error = _describe(exc)
+    result.scores = np.asarray(scores, dtype=float)
+    if result.status == "ok":
+        if not scores or not np.all(np.isfinite(result.scores)):
+            result.status = "failed"
+            result.error = f"non-finite validation score(s): {scores}"
+        else:
+            result.mean_score = float(np.mean(result.scores))
+            result.std_score = float(np.std(result.scores))
+            result.oof = oof
+    result.duration = time.monotonic() - t0
+    return result
+
+
+def _num_samples(X):
+    return X.shape[0] if hasattr(X, "shape") else len(X)
+
+
+def _describe(exc):
+    msg = str(exc).strip().splitlines()
+    first = msg[0] if msg else ""
+    where = traceback.extract_tb(exc.__traceback__)
+    origin = f" (in {where[-1].name})" if where else ""
+    text = f"{type(exc).__name__}: {first}{origin}"
+    return text if len(text) < 500 else text[:497] + "..."
+

@@ -1,0 +1,179 @@
+"""Trial results and the search history (leaderboard, cv_results_)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["History", "TrialResult"]
+
+#: trial statuses
+STATUSES = ("ok", "failed", "timeout", "skipped")
+
+
+@dataclass
+class TrialResult:
+    """The outcome of evaluating one configuration.
+
+    Attributes
+    ----------
+    trial_id : int
+        Position in the search, from 0.
+    config : dict
+        The searcher's configuration (``"family"`` and ``"<family>__<param>"``).
+    family : str
+        Model family.
+    params : dict
+        The same configuration as ``set_params`` arguments of the pipeline
+        (``"model__<param>"``).
+    status : {"ok", "failed", "timeout", "skipped"}
+        ``"failed"``: the estimator raised; ``"timeout"``: stopped by the
+        budget; ``"skipped"``: not run (predicted to overrun the budget).
+    scores : ndarray of shape (n_folds,)
+        Validation score per fold, higher is better (sklearn's sign).
+    mean_score, std_score : float
+        NaN unless ``status == "ok"``.
+    fit_time, predict_time : float
+        Seconds, summed over folds (predict includes scoring).
+    oof : ndarray or None
+        Out-of-fold predictions (float32): probabilities of shape
+        (n_samples, n_classes) for classifiers, values of shape (n_samples,)
+        for regressors; NaN for rows no fold predicted. Dropped (``None``)
+        once the trial can no longer enter the top candidates.
+    error : str or None
+        ``"ExceptionType: message"`` of a failed trial.
+    n_resources : float
+        Fraction of the training rows used (1.0 at full fidelity).
+    duration : float
+        Wall-clock seconds of the whole evaluation, overhead included.
+    """
+
+    trial_id: int
+    config: dict
+    family: str
+    params: dict
+    status: str
+    scores: np.ndarray = field(default_factory=lambda: np.empty(0))
+    mean_score: float = math.nan
+    std_score: float = math.nan
+    fit_time: float = 0.0
+    predict_time: float = 0.0
+    oof: np.ndarray | None = None
+    error: str | None = None
+    n_resources: float = 1.0
+    duration: float = 0.0
+
+    @property
+    def ok(self):
+        return self.status == "ok" and np.isfinite(self.mean_score)
+
+
+class History:
+    """All trials of a search, in order, with bounded out-of-fold storage.
+
+    Parameters
+    ----------
+    max_oof_trials : int or None
+        Keep out-of-fold predictions for at most this many of the best
+        successful trials; ``None`` keeps all.
+    """
+
+    def __init__(self, max_oof_trials=None):
+        self.max_oof_trials = max_oof_trials
+        self.trials = []
+
+    def __len__(self):
+        return len(self.trials)
+
+    def append(self, result):
+        self.trials.append(result)
+        if self.max_oof_trials is not None and result.oof is not None:
+            kept = [t for t in self.trials if t.oof is not None]
+            if len(kept) > self.max_oof_trials:
+                worst = min(kept, key=lambda t: (t.mean_score, -t.trial_id))
+                worst.oof = None
+
+    @property
+    def successful(self):
+        return [t for t in self.trials if t.ok]
+
+    def best(self):
+        """The successful trial with the highest mean score (earliest on ties)."""
+        ok = self.successful
+        if not ok:
+            return None
+        return max(ok, key=lambda t: (t.mean_score, -t.trial_id))
+
+    def ranks(self):
+        """Rank per trial (1 = best, failed trials last), like GridSearchCV."""
+        means = np.array([t.mean_score if t.ok else -np.inf for t in self.trials])
+        order = np.argsort(-means, kind="stable")
+        ranks = np.empty(len(means), dtype=np.int32)
+        ranks[order] = np.arange(1, len(means) + 1)
+        return ranks
+
+    def cv_results(self):
+        """A ``GridSearchCV``-style dict of arrays, one entry per trial."""
+        n = len(self.trials)
+        n_folds = max((len(t.scores) for t in self.trials), default=0)
+        res = {
+            "trial_id": np.array([t.trial_id for t in self.trials], dtype=np.int64),
+            "family": np.array([t.family for t in self.trials], dtype=object),
+            "status": np.array([t.status for t in self.trials], dtype=object),
+            "mean_fit_time": np.array(
+                [t.fit_time / max(len(t.scores), 1) for t in self.trials]
+            ),
+            "mean_score_time": np.array(
+                [t.predict_time / max(len(t.scores), 1) for t in self.trials]
+            ),
+            "n_resources": np.array([t.n_resources for t in self.trials]),
+            "params": [dict(t.params) for t in self.trials],
+        }
+        names = sorted({k for t in self.trials for k in t.params})
+        for name in names:
+            col = np.ma.MaskedArray(np.empty(n, dtype=object), mask=True)
+            for i, t in enumerate(self.trials):
+                if name in t.params:
+                    col[i] = t.params[name]
+            res[f"param_{name}"] = col
+        for k in range(n_folds):
+            res[f"split{k}_test_score"] = np.array(
+                [t.scores[k] if k < len(t.scores) else np.nan for t in self.trials]
+            )
+        res["mean_test_score"] = np.array([t.mean_score for t in self.trials])
+        res["std_test_score"] = np.array([t.std_score for t in self.trials])
+        res["rank_test_score"] = self.ranks()
+        return res
+
+    def leaderboard(self):
+        """A DataFrame of all trials, best first."""
+        cols = [
+            "rank", "trial_id", "family", "mean_score", "std_score", "fit_time",
+            "predict_time", "status", "error", "params",
+        ]
+        if not self.trials:
+            return pd.DataFrame(columns=cols)
+        ranks = self.ranks()
+        rows = [
+            {
+                "rank": int(r),
+                "trial_id": t.trial_id,
+                "family": t.family,
+                "mean_score": t.mean_score,
+                "std_score": t.std_score,
+                "fit_time": t.fit_time,
+                "predict_time": t.predict_time,
+                "status": t.status,
+                "error": t.error,
+                "params": t.params,
+            }
+            for r, t in zip(ranks, self.trials)
+        ]
+        return (
+            pd.DataFrame(rows, columns=cols)
+            .sort_values(["rank", "trial_id"])
+            .reset_index(drop=True)
+        )

@@ -1,0 +1,123 @@
+"""The ask/tell interface every searcher implements.
+
+A searcher proposes configurations of a :class:`~sklearn_automl.space.SearchSpace`
+(``ask``) and learns from their scores (``tell``). It knows nothing about
+models, data or time: the AutoML loop, or any user code, drives it.
+"""
+
+from __future__ import annotations
+
+from abc import ABCMeta, abstractmethod
+
+from sklearn.base import BaseEstimator
+from sklearn.utils import check_random_state
+
+from ..space import SearchSpace, config_key
+
+__all__ = ["SearchExhausted", "Searcher"]
+
+
+class SearchExhausted(Exception):
+    """Raised by ``ask`` when the space holds no configuration not yet proposed."""
+
+
+class Searcher(BaseEstimator, metaclass=ABCMeta):
+    """Base class of searchers.
+
+    Searchers are configured like estimators (``get_params``/``set_params``,
+    ``clone``), hold their state in attributes ending in ``_`` after the first
+    ``ask``, and never propose the same configuration twice.
+
+    Parameters
+    ----------
+    space : SearchSpace, optional
+        The space to search. The AutoML estimators fill it in for you.
+    initial_configs : list of dict, optional
+        Configurations to propose first, in order (for example each model
+        family's defaults, or a portfolio); then the searcher's own strategy.
+    random_state : int, RandomState instance or None, default=None
+        Seed of the searcher's randomness.
+    """
+
+    def __init__(self, space=None, *, initial_configs=None, random_state=None):
+        self.space = space
+        self.initial_configs = initial_configs
+        self.random_state = random_state
+
+    # -- public interface ---------------------------------------------------
+    def ask(self):
+        """Propose the next configuration to evaluate.
+
+        Returns
+        -------
+        config : dict
+
+        Raises
+        ------
+        SearchExhausted
+            When no new configuration remains.
+        """
+        self._ensure_started()
+        while self._queue:
+            config = self.space_.validate(self._queue.pop(0))
+            if self._register(config):
+                return config
+        config = self._propose()
+        if not self._register(config):
+            # Strategies retry internally; a duplicate here means none was found.
+            raise SearchExhausted("No configuration left that was not proposed already.")
+        return config
+
+    def tell(self, config, score):
+        """Report the score of a configuration returned by :meth:`ask`.
+
+        Parameters
+        ----------
+        config : dict
+        score : float or None
+            Higher is better; ``None`` or NaN marks a failed trial.
+        """
+        self._ensure_started()
+        self.history_.append((dict(config), score))
+        self._observe(config, score)
+
+    def n_proposed(self):
+        """How many configurations were proposed so far."""
+        return len(getattr(self, "seen_", ()))
+
+    # -- for subclasses -----------------------------------------------------
+    @abstractmethod
+    def _propose(self):
+        """Return a configuration not in ``self.seen_`` (best effort)."""
+
+    def _observe(self, config, score):
+        """Update the strategy with one result (default: nothing to learn)."""
+
+    def _setup(self):
+        """Initialise strategy state; called once before the first proposal."""
+
+    def _is_new(self, config):
+        return config_key(config) not in self.seen_
+
+    # -- internals ----------------------------------------------------------
+    def _ensure_started(self):
+        if hasattr(self, "seen_"):
+            return
+        if not isinstance(self.space, SearchSpace):
+            raise TypeError(
+                f"{type(self).__name__} needs a SearchSpace as `space`, got "
+                f"{self.space!r}."
+            )
+        self.space_ = self.space
+        self.rng_ = check_random_state(self.random_state)
+        self.seen_ = set()
+        self.history_ = []
+        self._queue = [dict(c) for c in (self.initial_configs or [])]
+        self._setup()
+
+    def _register(self, config):
+        key = config_key(config)
+        if key in self.seen_:
+            return False
+        self.seen_.add(key)
+        return True
