@@ -134,6 +134,7 @@ class BaseAutoML(BaseEstimator):
         n_threads = self._n_threads()
         with self._logging():
             plan = make_plan(X, task, self.estimators)
+            self.column_kinds_ = dict(plan.kinds)
             splits = self._make_splits(X, y, rng)
             scorer = self._make_scorer()
             self.scorer_ = scorer
@@ -474,6 +475,27 @@ class BaseAutoML(BaseEstimator):
         X = self._check_predict_input(X)
         return float(self.scorer_(self.best_estimator_, X, y))
 
+    def export_code(self, path=None, *, overwrite=False):
+        """Python source that rebuilds ``best_estimator_`` without this library.
+
+        Parameters
+        ----------
+        path : str or path-like, optional
+            A file to write (or a directory: ``model.py`` and
+            ``requirements.txt`` are written inside it).
+        overwrite : bool, default=False
+            Replace existing files; otherwise an existing file is an error.
+
+        Returns
+        -------
+        source : str
+            The generated module.
+        """
+        from ._codegen import export_code
+
+        check_is_fitted(self, "best_estimator_")
+        return export_code(self, path, overwrite=overwrite)
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = True
@@ -608,6 +630,9 @@ class AutoMLClassifier(ClassifierMixin, BaseAutoML):
         The model family of ``best_estimator_``.
     best_score_ : float
         Its mean cross-validated score (NaN for an unvalidated fallback).
+    column_kinds_ : dict
+        How each input column was treated (``"numeric"``, ``"categorical"``,
+        ``"drop"``), keyed by name (DataFrames) or position.
     best_index_ : int or None
         Index of the best trial in ``cv_results_``.
     cv_results_ : dict of ndarray
@@ -737,6 +762,8 @@ class AutoMLRegressor(RegressorMixin, BaseAutoML):
         The model family of ``best_estimator_``.
     best_score_ : float
         Its mean cross-validated score.
+    column_kinds_ : dict
+        How each input column was treated, keyed by name or position.
     best_index_ : int or None
         Index of the best trial in ``cv_results_``.
     cv_results_ : dict of ndarray
