@@ -36,7 +36,11 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    check_consistent_length,
+    check_is_fitted,
+    validate_data,
+)
 
 from ._evaluate import _limit_threads, evaluate
 from ._history import History, TrialResult
@@ -193,11 +197,6 @@ class BaseAutoML(BaseEstimator):
         if isinstance(X, pd.DataFrame):
             _check_frame(X)
             validate_data(self, X, reset=True, skip_check_array=True)
-            y = self._validate_y(y)
-            if len(y) != X.shape[0]:
-                raise ValueError(
-                    f"X has {X.shape[0]} rows but y has {len(y)}; they must match."
-                )
         else:
             if hasattr(X, "tocsr") or hasattr(X, "toarray"):
                 raise TypeError(
@@ -205,25 +204,18 @@ class BaseAutoML(BaseEstimator):
                     "array or a DataFrame."
                 )
             try:
-                X, _ = validate_data(
-                    self,
-                    X,
-                    y,
-                    reset=True,
-                    dtype="numeric",
-                    ensure_all_finite="allow-nan",
-                    multi_output=True,
-                    y_numeric=False,
-                    ensure_min_samples=1,
+                X = validate_data(
+                    self, X, reset=True, dtype="numeric", ensure_all_finite="allow-nan"
                 )
             except ValueError as exc:
-                if "could not convert" in str(exc) or "convert string" in str(exc):
+                if "convert" in str(exc) or "strings" in str(exc):
                     raise ValueError(
                         "X holds non-numeric values; pass mixed-type data as a "
                         f"pandas DataFrame. ({exc})"
                     ) from exc
                 raise
-            y = self._validate_y(y)
+        y = self._validate_y(y)
+        check_consistent_length(X, y)
         return X, y
 
     def _make_splits(self, X, y, rng):
@@ -386,7 +378,8 @@ class BaseAutoML(BaseEstimator):
                     f"trial {t.trial_id} ({t.family}): {t.error}" for t in failed[:3]
                 )
                 raise ValueError(
-                    f"All {len(failed)} trials failed, so no model was fitted. "
+                    f"All {len(failed)} trial{'s' if len(failed) > 1 else ''} failed, "
+                    "so no model was fitted. "
                     f"First failures: {quoted}"
                 )
             config = self._fallback_config(plan)
@@ -459,21 +452,6 @@ class BaseAutoML(BaseEstimator):
         """
         X = self._check_predict_input(X)
         return self.best_estimator_.predict(X)
-
-    def score(self, X, y):
-        """Score with the search's ``scoring`` (higher is better).
-
-        Parameters
-        ----------
-        X : {array-like, DataFrame} of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,)
-
-        Returns
-        -------
-        score : float
-        """
-        X = self._check_predict_input(X)
-        return float(self.scorer_(self.best_estimator_, X, y))
 
     def export_code(self, path=None, *, overwrite=False):
         """Python source that rebuilds ``best_estimator_`` without this library.
