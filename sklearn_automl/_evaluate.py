@@ -7,6 +7,9 @@ the estimator does (raise, return garbage scores), the outcome is a
 
 from __future__ import annotations
 
+import contextlib
+import signal
+import threading
 import time
 import traceback
 import warnings
@@ -28,6 +31,47 @@ def _limit_threads(n_threads):
 
         return contextlib.nullcontext()
     return threadpool_limits(limits=n_threads)
+
+
+class _TrialTimeout(BaseException):
+    """Raised inside a trial when its deadline passes.
+
+    A ``BaseException`` so that estimator code catching ``Exception`` cannot
+    swallow it.
+    """
+
+
+@contextlib.contextmanager
+def _interrupt_at(deadline):
+    """Interrupt the block at ``deadline`` (``time.monotonic()``) with SIGALRM.
+
+    Python delivers the signal between bytecodes, so estimators whose fit is a
+    Python loop over C calls (boosting rounds, trees) stop within one step.
+    Only possible in the main thread on POSIX; elsewhere the caller's
+    between-fold checks are the only limit.
+    """
+    usable = (
+        deadline is not None
+        and hasattr(signal, "setitimer")
+        and threading.current_thread() is threading.main_thread()
+    )
+    if not usable:
+        yield
+        return
+
+    def _raise(signum, frame):
+        raise _TrialTimeout
+
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        raise _TrialTimeout
+    previous = signal.signal(signal.SIGALRM, _raise)
+    signal.setitimer(signal.ITIMER_REAL, remaining)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def _oof_block(est, X_val, classes):
@@ -81,8 +125,9 @@ def evaluate(
     return_oof : bool, default=True
         Keep out-of-fold predictions in the result.
     deadline : float, optional
-        ``time.monotonic()`` value after which remaining folds are not run;
-        the trial is then recorded as ``"timeout"``.
+        ``time.monotonic()`` value at which the trial is stopped (between
+        folds, and inside a fold where the platform allows it); it is then
+        recorded as ``"timeout"``.
     n_threads : int, optional
         Limit of BLAS/OpenMP threads inside the trial.
 
@@ -102,13 +147,13 @@ def evaluate(
     oof = None
     scores = []
     try:
-        with _limit_threads(n_threads), warnings.catch_warnings():
+        with _interrupt_at(deadline), _limit_threads(n_threads), (
+            warnings.catch_warnings()
+        ):
             warnings.simplefilter("ignore")
             for train, test in splits:
                 if deadline is not None and time.monotonic() > deadline:
-                    result.status = "timeout"
-                    result.error = "time budget reached before all folds ran"
-                    break
+                    raise _TrialTimeout
                 est = clone(estimator)
                 X_tr, X_te = _safe_indexing(X, train), _safe_indexing(X, test)
                 y_tr, y_te = _safe_indexing(y, train), _safe_indexing(y, test)
@@ -126,6 +171,9 @@ def evaluate(
                 score = float(scorer(est, X_te, y_te))
                 result.predict_time += time.monotonic() - tf
                 scores.append(score)
+    except _TrialTimeout:
+        result.status = "timeout"
+        result.error = f"stopped by the time budget after {len(scores)} fold(s)"
     except Exception as exc:  # noqa: BLE001 - a failing trial is data, not a crash
         result.status = "failed"
         result.error = _describe(exc)

