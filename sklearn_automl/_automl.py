@@ -636,7 +636,7 @@ class AutoMLClassifier(ClassifierMixin, BaseAutoML):
         Class labels.
     n_features_in_ : int
         Number of features seen during ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names seen during ``fit`` (DataFrame input with string names).
 
     See Also
@@ -762,7 +762,7 @@ class AutoMLRegressor(RegressorMixin, BaseAutoML):
         Folds per trial.
     n_features_in_ : int
         Number of features seen during ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names seen during ``fit``.
 
     See Also
