@@ -81,7 +81,7 @@ _RUNNER = _BLOCK + textwrap.dedent(
         ns = runpy.run_path(f"{case}/model.py", run_name="exported_model")
         with open(f"{case}/data.pkl", "rb") as f:
             X, y, X_test = pickle.load(f)
-        model = ns["build_model"]().fit(X, y)
+        model = ns["fit_model"](X, y)
         out = {"predict": model.predict(X_test)}
         if hasattr(model, "predict_proba"):
             out["predict_proba"] = model.predict_proba(X_test)
@@ -516,15 +516,14 @@ def test_command_line_trains_and_predicts_from_csv(roundtrip, tmp_path):
         expected = automl.best_estimator_.predict(X_test)
         if case_id == "hostile":
             assert list(pred["prediction"].astype(str)) == [str(v) for v in expected]
-        elif automl._task == "classification":
-            np.testing.assert_array_equal(pred["prediction"], expected)
         else:
-            np.testing.assert_allclose(pred["prediction"], expected, rtol=0, atol=1e-9)
+            # CSV keeps each value's shortest repr in its own dtype (float32 too)
+            got = pred["prediction"].to_numpy(dtype=expected.dtype)
+            np.testing.assert_array_equal(got, expected)
         if hasattr(automl.best_estimator_, "predict_proba"):
             proba = automl.best_estimator_.predict_proba(X_test)
-            np.testing.assert_allclose(
-                pred.iloc[:, 1:].to_numpy(dtype=float), proba, rtol=0, atol=1e-9
-            )
+            got = pred.iloc[:, 1:].to_numpy(dtype=proba.dtype)
+            np.testing.assert_allclose(got, proba, rtol=0, atol=1e-9)
             assert pred.shape[1] == 1 + len(automl.classes_)
 
 

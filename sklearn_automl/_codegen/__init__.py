@@ -29,7 +29,7 @@ from pathlib import Path
 from ._imports import Imports
 from ._inline import Inliner
 from ._render import Renderer, format_node, is_ours, public_location
-from ._template import CLI, DOCSTRING
+from ._template import CLI, DOCSTRING, FIT_MODEL
 
 __all__ = ["export_code"]
 
@@ -42,7 +42,8 @@ _REPORTED = (
 #: what the command line imports, and the names it defines
 _TEMPLATE_IMPORTS = (("argparse", None), ("sys", None), ("joblib", None), ("pandas", "pd"))
 _TEMPLATE_NAMES = (
-    "COLUMN_KINDS", "INPUT", "build_model", "read_csv", "train", "predict", "main",
+    "COLUMN_KINDS", "INPUT", "FIT_THREADS", "build_model", "fit_model", "read_csv",
+    "train", "predict", "main",
 )
 
 
@@ -96,6 +97,7 @@ def export_code(automl, path=None, *, overwrite=False):
     imports = Imports()
     for module, asname in _TEMPLATE_IMPORTS:
         imports.add(("import", module, asname), "the command line")
+    imports.add(("from", "threadpoolctl", "threadpool_limits", None), "fit_model")
     for feature in inliner.future():
         imports.add(("future", feature), "the inlined code")
     for module, stmt in inliner.imports():
@@ -117,7 +119,9 @@ def export_code(automl, path=None, *, overwrite=False):
         f"{format_node(kinds_node, names, 0, len('COLUMN_KINDS = '), 0)}\n"
         '#: how the model takes X: "frame" (a DataFrame, columns by name),\n'
         '#: "frame_by_position" (a DataFrame, columns by position) or "array"\n'
-        f"INPUT = {_input_kind(automl, kinds)!r}"
+        f"INPUT = {_input_kind(automl, kinds)!r}\n"
+        "#: BLAS/OpenMP threads of sklearn_automl's refit (see fit_model)\n"
+        f"FIT_THREADS = {_fit_threads(automl)!r}"
     )
     body = format_node(model, names, 4, len("    return "), 0)
     parts.append(
@@ -125,11 +129,18 @@ def export_code(automl, path=None, *, overwrite=False):
         '    """Return the unfitted estimator, with every hyperparameter as found."""\n'
         f"    return {body}"
     )
+    parts.append(FIT_MODEL)
     parts.append(_cli())
     source = _join(parts)
     if path is not None:
         _write(path, source, "".join(f"{r}\n" for r in requirements), overwrite)
     return source
+
+
+def _fit_threads(automl):
+    # The refit runs under threadpool_limits(n_threads) (BaseAutoML._n_threads).
+    threads = getattr(automl, "_n_threads", None)
+    return int(threads()) if callable(threads) else None
 
 
 def _cli():

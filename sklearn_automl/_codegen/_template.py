@@ -2,15 +2,19 @@
 
 The command line reads the CSV columns the model was trained on (by name, or
 by position for array input), parses datetime columns and reads the other
-columns that are not numeric or boolean as text, fits
-``build_model()`` and saves it with joblib, or loads it and writes
-predictions (and class probabilities) as CSV.
+columns that are not numeric or boolean as text, fits the model (with
+``fit_model``, which limits threads as the library's refit did) and saves
+it with joblib, or loads it and writes predictions (and class
+probabilities) as CSV.
 """
 
 DOCSTRING = '''"""A model found by sklearn_automl, as standalone scikit-learn code.
 
 ``build_model()`` returns the unfitted estimator with every hyperparameter as
-found; sklearn_automl is not needed to run this file.
+found; ``fit_model(X, y)`` fits it as sklearn_automl refit it, with the same
+limit on BLAS/OpenMP threads (thread counts change floating-point rounding,
+so this is what reproduces the library's model bit for bit). sklearn_automl
+is not needed to run this file.
 
 Train on a CSV file and save the fitted model with joblib::
 
@@ -25,6 +29,13 @@ A model saved by the command above refers to the classes defined in this file
 as ``__main__.<name>``: load it with the predict command, or in a script that
 runs ``from model import *`` first.
 """'''
+
+FIT_MODEL = '''
+def fit_model(X, y):
+    """Fit ``build_model()`` with BLAS/OpenMP limited to ``FIT_THREADS`` threads."""
+    with threadpool_limits(limits=FIT_THREADS):
+        return build_model().fit(X, y)
+'''
 
 CLI = '''
 def read_csv(path, target=None):
@@ -65,11 +76,11 @@ def read_csv(path, target=None):
 
 
 def train(data, target, output):
-    """Fit ``build_model()`` on a CSV file and save it to ``output``."""
+    """Fit the model on a CSV file and save it to ``output``."""
     X, y = read_csv(data, target)
     if y is None:
         raise SystemExit(f"{data}: no target column {target!r}.")
-    model = build_model().fit(X, y)
+    model = fit_model(X, y)
     joblib.dump(model, output)
     return model
 
