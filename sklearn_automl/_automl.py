@@ -55,8 +55,9 @@ logger = logging.getLogger("sklearn_automl")
 _AUTO_HOLDOUT_ROWS = 20_000
 #: out-of-fold predictions kept for at most this many top trials
 _MAX_OOF_TRIALS = 32
-#: safety factor on the predicted refit time reserved from the budget
-_REFIT_SAFETY = 1.3
+#: safety factor on the predicted refit time reserved from the budget (the
+#: refit cannot be interrupted, so err on the side of stopping early)
+_REFIT_SAFETY = 1.5
 
 _SEARCHERS = {"random": RandomSearch}
 
@@ -329,11 +330,12 @@ class BaseAutoML(BaseEstimator):
                     error="predicted to overrun the time budget",
                 )
             else:
-                pipeline = plan.build(config, random_state=model_seed, n_jobs=n_threads)
+                threads = plan.components[family].n_threads(n_threads, n_rows)
+                pipeline = plan.build(config, random_state=model_seed, n_jobs=threads)
                 result = evaluate(
                     pipeline, X, y, splits, scorer, trial_id=trial_id, config=config,
                     family=family, params=params, classes=classes,
-                    deadline=search_deadline, n_threads=n_threads,
+                    deadline=search_deadline, n_threads=threads,
                 )
                 if result.scores.size:
                     fold_cost[family] = (result.fit_time + result.predict_time) / len(
@@ -400,6 +402,7 @@ class BaseAutoML(BaseEstimator):
             self.best_index_ = history.trials.index(best)
         self.best_params_ = plan.model_params(config)
         self.best_family_ = config["family"]
+        n_threads = plan.components[config["family"]].n_threads(n_threads, X.shape[0])
         estimator = plan.build(config, random_state=model_seed, n_jobs=n_threads)
         t0 = time.monotonic()
         with _limit_threads(n_threads), warnings.catch_warnings():

@@ -46,6 +46,11 @@ class Component:
         columns (``"categorical_features"`` of HistGradientBoosting).
     threads_param : str or None, default="n_jobs"
         Parameter that sets the estimator's thread count, when it has one.
+    openmp : bool, default=False
+        The estimator parallelizes with OpenMP (LightGBM,
+        HistGradientBoosting). Such learners slow down badly when their
+        threads outnumber free cores, so they get one thread per 50,000
+        training rows (up to ``n_jobs``) instead of ``n_jobs``.
     """
 
     def __init__(
@@ -61,6 +66,7 @@ class Component:
         max_rows=None,
         categorical_param=None,
         threads_param="n_jobs",
+        openmp=False,
     ):
         if not isinstance(name, str) or not name.isidentifier() or "__" in name:
             raise ValueError(
@@ -103,6 +109,7 @@ class Component:
         self.max_rows = max_rows
         self.categorical_param = categorical_param
         self.threads_param = threads_param
+        self.openmp = bool(openmp)
 
     def __repr__(self):
         return f"Component({self.name!r}, {type(self.estimator).__name__})"
@@ -112,6 +119,12 @@ class Component:
         if task not in self.tasks:
             return False
         return self.max_rows is None or n_rows <= self.max_rows
+
+    def n_threads(self, n_jobs, n_rows):
+        """Threads a trial of this family gets on ``n_rows`` training rows."""
+        if not self.openmp:
+            return n_jobs
+        return max(1, min(n_jobs, 1 + n_rows // 50_000))
 
     def build(self, params, *, random_state=None, n_jobs=None, categorical=None):
         """A fresh unfitted estimator with ``params`` set.

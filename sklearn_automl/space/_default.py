@@ -52,6 +52,7 @@ def _lightgbm(task):
     return Component(
         "lightgbm", est, space, tasks=(task,), encoding="ordinal", scale=False,
         fidelity_param="n_estimators", categorical_param="categorical_column",
+        openmp=True,
     )
 
 
@@ -87,6 +88,7 @@ def _hist_gradient_boosting(task):
     return Component(
         "hist_gradient_boosting", est, space, tasks=(task,), encoding="ordinal",
         scale=False, fidelity_param="max_iter", categorical_param="categorical_features",
+        openmp=True,
     )
 
 
