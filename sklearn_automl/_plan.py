@@ -1,8 +1,22 @@
 """Plan a search: the families that apply, their joint space, the pipelines.
 
-A configuration is a flat dict: ``{"family": name, "<name>__<param>": value}``.
-:meth:`Plan.build` turns it into an unfitted ``Pipeline`` of plain
-scikit-learn steps ``[("features", ColumnTransformer), ("model", estimator)]``.
+A configuration is a flat dict::
+
+    {"family": name,
+     "<name>__<param>": value,            # a model parameter
+     "<name>__features__<param>": value}  # an AutoFeaturizer parameter
+
+Featurizer knobs belong to the family that uses them, so each family has
+its own choices and defaults (trees: ordinal codes for native categorical
+handling, no scaling, NaN kept; linear models and kNN: one-hot or target
+encoding, imputation with indicators, scaling), and they exist only when
+the data has what they act on (no text knob for a table without text).
+Custom families (the user's ``(name, estimator, space)``) are searched over
+exactly the space given: their featurizer is the fixed one-hot, imputed and
+standardized one.
+:meth:`Plan.build` turns a configuration into an unfitted ``Pipeline`` of
+plain scikit-learn steps ``[("features", AutoFeaturizer), ("model", estimator)]``
+and :meth:`Plan.model_params` into that pipeline's ``set_params`` arguments.
 """
 
 from __future__ import annotations
@@ -10,8 +24,10 @@ from __future__ import annotations
 import logging
 
 from sklearn.pipeline import Pipeline
+from sklearn.utils import get_tags
 
-from .features import infer_column_kinds, make_simple_featurizer
+from .features import AutoFeaturizer, infer_column_kinds
+from .features._columns import DROPPED_KINDS
 from .space import Categorical, SearchSpace
 from .space._components import Component, as_component
 from .space._default import FAMILIES, default_components
@@ -19,6 +35,15 @@ from .space._default import FAMILIES, default_components
 __all__ = ["Plan", "make_plan"]
 
 logger = logging.getLogger("sklearn_automl")
+
+#: usable input columns from which feature selection becomes a search knob
+MIN_COLUMNS_FOR_SELECTION = 10
+#: the featurizer parameters a configuration may set (in this order)
+FEATURE_KNOBS = (
+    "encoder", "high_cardinality_encoder", "scaler", "text_width", "selector", "k",
+)
+_SCALERS = ["standard", "robust", "quantile", "power"]
+_SELECTORS = [None, "mutual_info", "l1", "tree"]
 
 
 class Plan:
@@ -31,48 +56,166 @@ class Plan:
         In proposal order.
     kinds : dict
         Column -> kind (see :func:`~sklearn_automl.features.infer_column_kinds`).
+
+    Attributes
+    ----------
+    space : SearchSpace
+        ``"family"``, then per family its model parameters and featurizer
+        knobs, each conditioned on the family (``k`` on the selector).
+    counts : dict
+        Number of columns of each kind.
     """
 
     def __init__(self, task, components, kinds):
+        builtin = default_components(task)
+        self._builtin = {
+            name for name, comp in components.items()
+            if name in builtin and type(comp.estimator) is type(builtin[name].estimator)
+        }
         self.task = task
         self.components = components
         self.kinds = kinds
+        self.counts = {kind: 0 for kind in ("numeric", "boolean", "categorical",
+                                              "high_cardinality", "datetime", "text")}
+        for kind in kinds.values():
+            if kind in self.counts:
+                self.counts[kind] += 1
         params = {"family": Categorical(list(components))}
         conditions = {}
+        self._feature_keys = {}
         for name, comp in components.items():
             for pname, dist in comp.space.items():
                 key = f"{name}__{pname}"
                 params[key] = dist
                 conditions[key] = ("family", [name])
+            for knob, dist in self.feature_space(comp).items():
+                key = f"{name}__features__{knob}"
+                if key in params:
+                    raise ValueError(
+                        f"Component {name!r}: its space parameter "
+                        f"'features__{knob}' clashes with the featurizer knob of that "
+                        "name; rename it."
+                    )
+                params[key] = dist
+                conditions[key] = (
+                    (f"{name}__features__selector", _SELECTORS[1:]) if knob == "k"
+                    else ("family", [name])
+                )
+                self._feature_keys[key] = knob
         self.space = SearchSpace(params, conditions)
-        self.n_categorical = sum(k == "categorical" for k in kinds.values())
+
+    def feature_space(self, component):
+        """The featurizer knobs searched for ``component`` on this data.
+
+        Parameters
+        ----------
+        component : Component
+
+        Returns
+        -------
+        space : dict of str -> Categorical
+            Knob -> choices, the family's default first (empty for custom
+            families).
+        """
+        if component.name not in self._builtin:
+            return {}
+        counts = self.counts
+        tree = component.encoding == "ordinal"
+        space = {}
+        if counts["categorical"]:
+            if not tree:
+                choices = ["onehot", "target"]
+            elif component.categorical_param:
+                choices = ["ordinal", "target"]  # native categorical splits
+            else:
+                choices = ["ordinal", "onehot", "target"]
+            space["encoder"] = Categorical(choices)
+        if counts["high_cardinality"]:
+            space["high_cardinality_encoder"] = Categorical(
+                ["target", "ordinal"] if tree else ["target", "onehot"]
+            )
+        if component.scale and (counts["numeric"] or counts["datetime"]):
+            space["scaler"] = Categorical(_SCALERS)
+        if counts["text"]:
+            space["text_width"] = Categorical([64, 16, 256])
+        if not tree and sum(counts.values()) >= MIN_COLUMNS_FOR_SELECTION:
+            space["selector"] = Categorical(_SELECTORS)
+            space["k"] = Categorical(["auto", 0.25, 0.5, 0.75])
+        return space
+
+    def featurizer_params(self, component):
+        """The family's fixed ``AutoFeaturizer`` parameters (before any knob).
+
+        Trees get ordinal codes and keep NaN when the model handles it (its
+        ``allow_nan`` tag); the rest gets one-hot encoding, median
+        imputation with informative-missingness indicators, scaling and
+        cyclic date encodings.
+        """
+        tree = component.encoding == "ordinal"
+        try:
+            handles_nan = get_tags(component.estimator).input_tags.allow_nan
+        except (AttributeError, TypeError):  # an estimator with odd tags
+            handles_nan = False
+        return {
+            "encoder": "ordinal" if tree else "onehot",
+            "high_cardinality_encoder": "target",
+            "imputer": None if tree and handles_nan else "median",
+            "scaler": "standard" if component.scale else None,
+            "datetime_cyclic": not tree,
+            "target_type": "continuous" if self.task == "regression" else "auto",
+        }
 
     def default_configs(self):
         """Each family's default configuration, in proposal order."""
         return [self.space.default({"family": name}) for name in self.components]
 
     def model_params(self, config):
-        """``config`` as ``set_params`` arguments of the pipeline."""
-        family = config["family"]
-        prefix = f"{family}__"
-        return {
-            f"model__{k[len(prefix):]}": v for k, v in config.items() if k.startswith(prefix)
-        }
+        """``config`` as ``set_params`` arguments of the pipeline.
+
+        Model parameters become ``"model__<param>"`` and featurizer knobs
+        ``"features__<param>"``, so that
+        ``clone(pipeline).set_params(**plan.model_params(config))`` rebuilds
+        the pipeline of :meth:`build`.
+        """
+        prefix = f"{config['family']}__"
+        out = {}
+        for key, value in config.items():
+            if not key.startswith(prefix):
+                continue
+            if key in self._feature_keys:
+                out[f"features__{self._feature_keys[key]}"] = value
+            else:
+                out[f"model__{key[len(prefix):]}"] = value
+        return out
 
     def build(self, config, *, random_state=None, n_jobs=None):
         """An unfitted pipeline for ``config``."""
         comp = self.components[config["family"]]
-        prefix = f"{comp.name}__"
-        params = {k[len(prefix):]: v for k, v in config.items() if k.startswith(prefix)}
+        model_params, features = {}, self.featurizer_params(comp)
+        for name, value in self.model_params(config).items():
+            step, param = name.split("__", 1)
+            (features if step == "features" else model_params)[param] = value
         categorical = None
-        if comp.encoding == "ordinal" and self.n_categorical:
-            # make_simple_featurizer puts categorical columns first.
-            categorical = list(range(self.n_categorical))
+        if comp.categorical_param is not None:
+            n_ordinal = self.n_ordinal(features)
+            if n_ordinal:
+                # AutoFeaturizer puts ordinal-coded columns first.
+                categorical = list(range(n_ordinal))
         model = comp.build(
-            params, random_state=random_state, n_jobs=n_jobs, categorical=categorical
+            model_params, random_state=random_state, n_jobs=n_jobs,
+            categorical=categorical,
         )
-        features = make_simple_featurizer(self.kinds, encoding=comp.encoding, scale=comp.scale)
-        return Pipeline([("features", features), ("model", model)])
+        featurizer = AutoFeaturizer(kinds=self.kinds, random_state=random_state, **features)
+        return Pipeline([("features", featurizer), ("model", model)])
+
+    def n_ordinal(self, features):
+        """How many ordinal-coded categorical columns ``features`` produce."""
+        n = 0
+        if features.get("encoder") == "ordinal":
+            n += self.counts["categorical"]
+        if features.get("high_cardinality_encoder") == "ordinal":
+            n += self.counts["high_cardinality"]
+        return n
 
 
 def resolve_components(estimators, task, n_rows):
@@ -109,20 +252,59 @@ def resolve_components(estimators, task, n_rows):
     return out
 
 
-def make_plan(X, task, estimators):
-    """Detect column kinds and choose the families for this data."""
-    kinds = infer_column_kinds(X)
-    dropped = [c for c, k in kinds.items() if k == "drop"]
-    if dropped:
-        logger.info(
-            "Columns with no usable type for the simple featurizer are left out: %s",
-            dropped,
+def make_plan(X, task, estimators, *, kinds=None):
+    """Detect column kinds and choose the families for this data.
+
+    Parameters
+    ----------
+    X : DataFrame or ndarray
+        The training data.
+    task : {"classification", "regression"}
+    estimators : list, str or None
+        The ``estimators`` parameter of the AutoML estimator.
+    kinds : dict, optional
+        The user's column kinds (some or all columns), kept as given.
+
+    Returns
+    -------
+    plan : Plan
+    """
+    user_kinds = kinds
+    kinds, reasons = infer_column_kinds(X, kinds=kinds, return_reasons=True)
+    left_out = {c: f"{k} ({reasons[c]})" for c, k in kinds.items() if k in DROPPED_KINDS}
+    if len(left_out) == len(kinds):
+        constant = [c for c, k in kinds.items() if k == "constant"
+                    and c not in (user_kinds or {})]
+        if not constant:
+            raise ValueError(
+                f"X has no usable column: {left_out}. Give columns a kind "
+                "explicitly if the detection is wrong."
+            )
+        # Nothing varies (one row, say): keep the constant columns, so that a
+        # model (predicting the prior) is still fitted.
+        logger.warning(
+            "Every column of X is constant or an identifier; the constant ones %s "
+            "are kept as features.", constant,
         )
-    if len(dropped) == len(kinds):
-        raise ValueError(
-            f"X has no usable column: {dropped} have types (datetime, period, "
-            "interval) that this featurizer cannot encode; convert them to "
-            "numbers or strings."
-        )
+        for c in constant:
+            kinds[c] = _plain_kind(X, c)
+            left_out.pop(c)
+    summary = {}
+    for kind in kinds.values():
+        summary[kind] = summary.get(kind, 0) + 1
+    logger.info("Column kinds: %s", summary)
+    if left_out:
+        logger.info("Columns left out of the features: %s", left_out)
     components = resolve_components(estimators, task, X.shape[0])
     return Plan(task, components, kinds)
+
+
+def _plain_kind(X, column):
+    """Numeric or categorical, from the dtype alone."""
+    import pandas as pd
+
+    dtype = X[column].dtype if isinstance(X, pd.DataFrame) else X.dtype
+    numeric = pd.api.types.is_numeric_dtype(dtype) and not isinstance(
+        dtype, pd.CategoricalDtype
+    )
+    return "numeric" if numeric else "categorical"

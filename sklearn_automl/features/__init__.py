@@ -1,7 +1,29 @@
-"""Public transformers that turn mixed tables into model input."""
+"""Public transformers that turn mixed, messy tables into model input.
 
-from ._columns import infer_column_kinds
-from ._encoders import CategoryNormalizer
+Every class here is a scikit-learn transformer (``get_feature_names_out``,
+``set_output``, cloning and pickling work); :class:`AutoFeaturizer` puts
+them together for a whole table.
+"""
+
+from ._auto import AutoFeaturizer
+from ._columns import KINDS, infer_column_kinds
+from ._datetime import DatetimeFeatures
+from ._encoders import CategoricalEncoder, CategoryNormalizer
+from ._numeric import MissingValueIndicator, NumericTransformer
+from ._selection import FeatureSelector
 from ._simple import make_simple_featurizer
+from ._text import TextFeatures
 
-__all__ = ["CategoryNormalizer", "infer_column_kinds", "make_simple_featurizer"]
+__all__ = [
+    "KINDS",
+    "AutoFeaturizer",
+    "CategoricalEncoder",
+    "CategoryNormalizer",
+    "DatetimeFeatures",
+    "FeatureSelector",
+    "MissingValueIndicator",
+    "NumericTransformer",
+    "TextFeatures",
+    "infer_column_kinds",
+    "make_simple_featurizer",
+]

@@ -1,16 +1,59 @@
-"""Encoders the featurizer needs beyond scikit-learn's own.
+"""Categorical encoders: label normalization, one-hot, ordinal and target.
 
-This module must import only numpy/pandas/sklearn: ``export_code`` inlines it.
+This module imports only numpy/pandas/sklearn (and its siblings through
+single-line relative imports that ``export_code`` strips when it inlines
+the package).
 """
 
 from __future__ import annotations
 
+import numbers
+from typing import ClassVar
+
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.model_selection import KFold, StratifiedKFold
+from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, TargetEncoder
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.multiclass import type_of_target
+from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
 
-__all__ = ["CategoryNormalizer"]
+from ._columns import float_dtype, validate_table
+
+__all__ = ["CategoricalEncoder", "CategoryNormalizer"]
+
+
+def _label(value):
+    """The string a category value is known by (1, 1.0 and "1" agree)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (bool, np.bool_)):
+        return str(bool(value))
+    if isinstance(value, numbers.Real) and float(value).is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def normalize_labels(X):
+    """Columns of ``X`` as one ``object`` array of strings, missing as ``nan``.
+
+    Only the distinct values go through Python (one ``str`` per level); rows
+    are mapped with vectorized integer codes.
+    """
+    frame = X if isinstance(X, pd.DataFrame) else None
+    n, m = X.shape
+    out = np.empty((n, m), dtype=object)
+    for j in range(m):
+        col = frame.iloc[:, j] if frame is not None else X[:, j]
+        if isinstance(getattr(col, "dtype", None), pd.CategoricalDtype):
+            codes = col.cat.codes.to_numpy()
+            uniques = col.cat.categories
+        else:
+            codes, uniques = pd.factorize(col, use_na_sentinel=True)
+        labels = np.array([_label(u) for u in uniques] + [np.nan], dtype=object)
+        out[:, j] = labels[codes]  # code -1 (missing) picks the trailing nan
+    return out
 
 
 class CategoryNormalizer(TransformerMixin, BaseEstimator):
@@ -19,8 +62,12 @@ class CategoryNormalizer(TransformerMixin, BaseEstimator):
     scikit-learn's encoders need each column to hold only strings or only
     numbers, and the same type at fit and at predict time. Real tables break
     both (``True``/``"yes"`` mixed in one column, ``1`` at fit and ``"1"``
-    later). This step maps every non-missing value to ``str(value)`` and
-    every missing one (``None``, ``NaN``, ``pd.NA``, ``NaT``) to ``np.nan``.
+    or ``1.0`` later). This step maps every non-missing value to a string
+    (integral numbers without a decimal part, so ``1``, ``1.0`` and ``"1"``
+    are the same category) and every missing one (``None``, ``NaN``,
+    ``pd.NA``, ``NaT``) to ``np.nan``.
+
+    Read more in the :ref:`User Guide <user_guide>`.
 
     Attributes
     ----------
@@ -29,40 +76,64 @@ class CategoryNormalizer(TransformerMixin, BaseEstimator):
     feature_names_in_ : ndarray of str
         Column names seen in ``fit`` (DataFrame input only).
 
+    See Also
+    --------
+    CategoricalEncoder : Normalizes and encodes in one step.
+
     Examples
     --------
     >>> import pandas as pd
     >>> from sklearn_automl.features import CategoryNormalizer
-    >>> CategoryNormalizer().fit_transform(pd.DataFrame({"a": [1, "1", None]}))
+    >>> CategoryNormalizer().fit_transform(pd.DataFrame({"a": [1, "1", 1.0, None]}))
     array([['1'],
+           ['1'],
            ['1'],
            [nan]], dtype=object)
     """
 
     def fit(self, X, y=None):
-        validate_data(self, X, dtype=None, ensure_all_finite=False, skip_check_array=True)
+        """Record the columns of ``X``.
+
+        Parameters
+        ----------
+        X : {array-like, DataFrame} of shape (n_samples, n_features)
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : object
+        """
+        validate_table(self, X, reset=True)
         return self
 
     def transform(self, X):
+        """Map values to strings and missing values to ``np.nan``.
+
+        Parameters
+        ----------
+        X : {array-like, DataFrame} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        X_out : ndarray of object, shape (n_samples, n_features)
+        """
         check_is_fitted(self, "n_features_in_")
-        validate_data(self, X, reset=False, skip_check_array=True)
-        frame = X if isinstance(X, pd.DataFrame) else pd.DataFrame(np.asarray(X, dtype=object))
-        out = np.empty(frame.shape, dtype=object)
-        for j in range(frame.shape[1]):
-            col = frame.iloc[:, j]
-            missing = col.isna().to_numpy()
-            values = col.astype(object).to_numpy()
-            # str() only of the distinct values: one Python call per level, not per row.
-            codes, uniques = pd.factorize(values[~missing])
-            strings = np.array([str(u) for u in uniques], dtype=object)
-            filled = np.full(len(values), np.nan, dtype=object)
-            filled[~missing] = strings[codes] if len(codes) else filled[~missing]
-            out[:, j] = filled
-        return out
+        X = validate_table(self, X, reset=False)
+        return normalize_labels(X)
 
     def get_feature_names_out(self, input_features=None):
-        from sklearn.utils.validation import _check_feature_names_in
+        """The input column names (this step keeps its columns).
 
+        Parameters
+        ----------
+        input_features : array-like of str, optional
+
+        Returns
+        -------
+        feature_names_out : ndarray of str
+        """
+        check_is_fitted(self, "n_features_in_")
         return _check_feature_names_in(self, input_features)
 
     def __sklearn_tags__(self):
@@ -70,4 +141,234 @@ class CategoryNormalizer(TransformerMixin, BaseEstimator):
         tags.input_tags.string = True
         tags.input_tags.categorical = True
         tags.input_tags.allow_nan = True
+        tags.transformer_tags.preserves_dtype = []
+        return tags
+
+
+class CategoricalEncoder(TransformerMixin, BaseEstimator):
+    """Encode categorical columns: one-hot, ordinal or target encoding.
+
+    Values are first normalized as by :class:`CategoryNormalizer`, then
+    encoded by scikit-learn's own encoders:
+
+    - ``"onehot"``: :class:`~sklearn.preprocessing.OneHotEncoder`. A
+      category not seen in ``fit`` (or a missing value when ``fit`` saw
+      none) gives all zeros, or the "infrequent" column when
+      ``max_categories`` grouped rare levels. Missing values seen in ``fit``
+      get their own column.
+    - ``"ordinal"``: :class:`~sklearn.preprocessing.OrdinalEncoder`, codes
+      ``0 .. n_levels - 1``; unseen and missing values are ``-1``, which
+      LightGBM and HistGradientBoosting read as missing in their native
+      categorical handling.
+    - ``"target"``: :class:`~sklearn.preprocessing.TargetEncoder`, the
+      shrunk mean of the target per level (one column per class for a
+      multiclass target). ``fit_transform`` cross-fits: each row is encoded
+      by a model fit on the other folds, so the training output does not
+      leak its own target; ``transform`` uses the encoding learnt on all of
+      ``fit``'s data. Unseen levels get the global target mean. sklearn's
+      encoder is used as is: it already cross-fits, shrinks rare levels and
+      treats missing values as a level.
+
+    Read more in the :ref:`User Guide <user_guide>`.
+
+    Parameters
+    ----------
+    method : {"onehot", "ordinal", "target"}, default="onehot"
+        The encoding.
+    max_categories : int, optional
+        Keep at most this many levels per column (``"onehot"`` and
+        ``"ordinal"``); the rarest are grouped as "infrequent".
+    smooth : "auto" or float, default="auto"
+        Shrinkage of the target encoding (see ``TargetEncoder``).
+    cv : int, default=5
+        Folds of the target encoding's cross-fitting (stratified for a
+        classification target, shuffled).
+    target_type : {"auto", "continuous", "binary", "multiclass"}, default="auto"
+        Type of ``y`` for the target encoding; ``"auto"`` infers it (an
+        integer-valued regression target is then read as classes: say
+        ``"continuous"``).
+    dtype : numpy float dtype, default=np.float64
+        Dtype of the output.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the shuffling of the cross-fitting folds.
+
+    Attributes
+    ----------
+    encoder_ : OneHotEncoder, OrdinalEncoder or TargetEncoder
+        The fitted scikit-learn encoder (it sees normalized strings).
+    n_features_in_ : int
+        Number of columns seen in ``fit``.
+    feature_names_in_ : ndarray of str
+        Column names seen in ``fit`` (DataFrame input only).
+
+    See Also
+    --------
+    AutoFeaturizer : Chooses the encoding per column kind.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from sklearn_automl.features import CategoricalEncoder
+    >>> X = pd.DataFrame({"city": ["Paris", "Lyon", "Paris", None]})
+    >>> enc = CategoricalEncoder().fit(X)
+    >>> enc.get_feature_names_out()
+    array(['city_Lyon', 'city_Paris', 'city_nan'], dtype=object)
+    >>> enc.transform(pd.DataFrame({"city": ["Nice"]}))  # unseen: all zeros
+    array([[0., 0., 0.]])
+    >>> CategoricalEncoder(method="ordinal").fit_transform(X).ravel()
+    array([ 1.,  0.,  1., -1.])
+    >>> y = [1.0, 0.0, 1.0, 0.0]
+    >>> enc = CategoricalEncoder(method="target", cv=2, random_state=0)
+    >>> enc.fit_transform(X, y).shape
+    (4, 1)
+    """
+
+    _parameter_constraints: ClassVar[dict] = {
+        "method": [StrOptions({"onehot", "ordinal", "target"})],
+        "max_categories": [Interval(numbers.Integral, 1, None, closed="left"), None],
+        "smooth": [StrOptions({"auto"}), Interval(numbers.Real, 0, None, closed="left")],
+        "cv": [Interval(numbers.Integral, 2, None, closed="left")],
+        "target_type": [StrOptions({"auto", "continuous", "binary", "multiclass"})],
+        "dtype": "no_validation",
+        "random_state": ["random_state"],
+    }
+
+    def __init__(
+        self,
+        method="onehot",
+        *,
+        max_categories=None,
+        smooth="auto",
+        cv=5,
+        target_type="auto",
+        dtype=np.float64,
+        random_state=None,
+    ):
+        self.method = method
+        self.max_categories = max_categories
+        self.smooth = smooth
+        self.cv = cv
+        self.target_type = target_type
+        self.dtype = dtype
+        self.random_state = random_state
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Learn the levels (and target statistics) of each column.
+
+        Parameters
+        ----------
+        X : {array-like, DataFrame} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,), optional
+            Needed by ``method="target"``.
+
+        Returns
+        -------
+        self : object
+        """
+        self._fit(X, y, transform=False)
+        return self
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit_transform(self, X, y=None, **fit_params):
+        """Fit and encode ``X``; cross-fitted for ``method="target"``.
+
+        Parameters
+        ----------
+        X : {array-like, DataFrame} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,), optional
+        **fit_params : dict
+            Ignored.
+
+        Returns
+        -------
+        X_out : ndarray of shape (n_samples, n_features_out)
+        """
+        return self._fit(X, y, transform=True)
+
+    def _fit(self, X, y, *, transform):
+        dtype = float_dtype(self.dtype)
+        X = validate_table(self, X, reset=True)
+        labels = normalize_labels(X)
+        if self.method == "onehot":
+            self.encoder_ = OneHotEncoder(
+                handle_unknown="infrequent_if_exist", max_categories=self.max_categories,
+                sparse_output=False, dtype=dtype,
+            )
+        elif self.method == "ordinal":
+            self.encoder_ = OrdinalEncoder(
+                handle_unknown="use_encoded_value", unknown_value=-1,
+                encoded_missing_value=-1, max_categories=self.max_categories,
+                dtype=dtype,
+            )
+        else:
+            if y is None:
+                raise ValueError(
+                    f"{type(self).__name__}(method='target') requires y to be "
+                    "passed, but the target y is None."
+                )
+            y = np.asarray(y)
+            if len(y) < 2:
+                raise ValueError(
+                    "Target encoding cross-fits and needs at least 2 samples; got "
+                    f"n_samples = {len(y)}."
+                )
+            self.encoder_ = TargetEncoder(
+                target_type=self.target_type, smooth=self.smooth,
+                cv=self._splitter(y),
+            )
+        if not transform:
+            self.encoder_.fit(labels, y)
+            return None
+        return self.encoder_.fit_transform(labels, y).astype(dtype, copy=False)
+
+    def _splitter(self, y):
+        kind = self.target_type
+        if kind == "auto":
+            kind = type_of_target(y, input_name="y")
+        n_splits = min(self.cv, len(y))
+        if kind in ("binary", "multiclass"):
+            counts = np.unique(y, return_counts=True)[1]
+            if counts.min() >= n_splits:
+                return StratifiedKFold(n_splits, shuffle=True, random_state=self.random_state)
+        return KFold(n_splits, shuffle=True, random_state=self.random_state)
+
+    def transform(self, X):
+        """Encode ``X`` with what ``fit`` learnt.
+
+        Parameters
+        ----------
+        X : {array-like, DataFrame} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        X_out : ndarray of shape (n_samples, n_features_out)
+        """
+        check_is_fitted(self, "encoder_")
+        X = validate_table(self, X, reset=False)
+        out = self.encoder_.transform(normalize_labels(X))
+        return out.astype(float_dtype(self.dtype), copy=False)
+
+    def get_feature_names_out(self, input_features=None):
+        """Output names: ``<column>_<level>`` for one-hot, else the columns.
+
+        Parameters
+        ----------
+        input_features : array-like of str, optional
+
+        Returns
+        -------
+        feature_names_out : ndarray of str
+        """
+        check_is_fitted(self, "encoder_")
+        names = _check_feature_names_in(self, input_features)
+        return self.encoder_.get_feature_names_out(names)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = True
+        tags.input_tags.categorical = True
+        tags.input_tags.allow_nan = True
+        tags.target_tags.required = self.method == "target"
+        tags.transformer_tags.preserves_dtype = [float_dtype(self.dtype).name]
         return tags

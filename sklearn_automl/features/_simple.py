@@ -1,4 +1,8 @@
-"""The foundation's featurizer: impute, encode and scale with sklearn parts."""
+"""The foundation's featurizer: impute, encode and scale with sklearn parts.
+
+Kept as a small, dependency-free baseline; :class:`AutoFeaturizer` is what
+the AutoML search uses.
+"""
 
 from __future__ import annotations
 
@@ -27,7 +31,10 @@ def make_simple_featurizer(kinds, *, encoding="onehot", scale=True):
     Parameters
     ----------
     kinds : dict
-        Column -> kind, as returned by :func:`infer_column_kinds`.
+        Column -> kind, as returned by :func:`infer_column_kinds`:
+        ``"categorical"`` and ``"high_cardinality"`` columns are encoded,
+        ``"numeric"`` and ``"boolean"`` ones imputed (and scaled), the
+        other kinds left out.
     encoding : {"onehot", "ordinal"}, default="onehot"
         Encoding of categorical columns. Unknown and missing categories map
         to all-zeros (one-hot) or ``-1`` (ordinal, which LightGBM and
@@ -47,8 +54,8 @@ def make_simple_featurizer(kinds, *, encoding="onehot", scale=True):
     >>> make_simple_featurizer(infer_column_kinds(X)).fit_transform(X).shape
     (3, 5)
     """
-    cat = [c for c, k in kinds.items() if k == "categorical"]
-    num = [c for c, k in kinds.items() if k == "numeric"]
+    cat = [c for c, k in kinds.items() if k in ("categorical", "high_cardinality")]
+    num = [c for c, k in kinds.items() if k in ("numeric", "boolean")]
     if encoding == "onehot":
         encoder = OneHotEncoder(
             handle_unknown="infrequent_if_exist",
