@@ -20,12 +20,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.ensemble import StackingClassifier
-from sklearn.linear_model import LogisticRegression
+from sklearn.ensemble import StackingClassifier, VotingRegressor
+from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer
 from sklearn.svm import SVC
-from sklearn.tree import DecisionTreeClassifier
+from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
 from sklearn_automl import AutoMLClassifier, AutoMLRegressor
 from sklearn_automl.space import Float
@@ -267,6 +267,14 @@ def _cases(tmp):
     automl = AutoMLClassifier(estimators=[("stack", stack, {})], **SEARCH).fit(X, y)
     yield "ensemble_stacking", automl, X, y, X_test
 
+    X, y, X_test = _data("pandas", "regression")
+    vote = VotingRegressor(
+        [("ridge", Ridge()), ("tree", DecisionTreeRegressor(max_depth=4, random_state=0))],
+        weights=[2.0, 1.0],
+    )
+    automl = AutoMLRegressor(estimators=[("vote", vote, {})], **SEARCH).fit(X, y)
+    yield "ensemble_voting", automl, X, y, X_test
+
     # Integer column names: the featurizer selects columns by position.
     X, y, X_test = _data("pandas", "regression")
     X, X_test = X.set_axis(range(X.shape[1]), axis=1), X_test.set_axis(
@@ -355,6 +363,7 @@ ALL_CASES = [
 ] + [
     "custom_svc",
     "ensemble_stacking",
+    "ensemble_voting",
     "int_columns",
     "hostile",
     "all_column_kinds",

@@ -256,8 +256,10 @@ class Renderer:
         cls = type(value)
         if isinstance(value, np.bool_):
             return _Group(self.ref(cls, where), "(", ")", [[_Atom(repr(bool(value)))]])
-        if getattr(np, cls.__name__, None) is not cls or not isinstance(
-            value, (np.number, np.str_, np.bytes_)
+        if (
+            getattr(np, cls.__name__, None) is not cls
+            or not isinstance(value, (np.number, np.str_, np.bytes_))
+            or isinstance(value.item(), np.generic)  # longdouble: no Python twin
         ):
             raise TypeError(
                 f"export_code: {where} = {_short_repr(value)}: numpy scalars of "
