@@ -138,7 +138,12 @@ def export_code(automl, path=None, *, overwrite=False):
 
 
 def _fit_threads(automl):
-    # The refit runs under threadpool_limits(n_threads) (BaseAutoML._n_threads).
+    """Threads the refit ran under (``threadpool_limits`` in ``BaseAutoML``)."""
+    threads = getattr(automl, "refit_n_threads_", None)
+    if threads is not None:
+        return int(threads)
+    # Without the recorded number: the search's thread budget, which equals
+    # the refit's for n_jobs=None/1 (the component may lower it otherwise).
     threads = getattr(automl, "_n_threads", None)
     return int(threads()) if callable(threads) else None
 
