@@ -409,6 +409,8 @@ class BaseAutoML(BaseEstimator):
             warnings.simplefilter("ignore", UserWarning)
             estimator.fit(X, y)
         self.refit_time_ = time.monotonic() - t0
+        self.refit_n_threads_ = n_threads
+        self.n_samples_fit_ = X.shape[0]
         self.best_estimator_ = estimator
         if deadline is not None and time.monotonic() > deadline + 1:
             logger.warning(
@@ -458,6 +460,12 @@ class BaseAutoML(BaseEstimator):
 
     def export_code(self, path=None, *, overwrite=False):
         """Python source that rebuilds ``best_estimator_`` without this library.
+
+        The module defines ``build_model()`` (the unfitted estimator with every
+        hyperparameter as found), ``fit_model(X, y)`` (fits it under the same
+        thread limit as the refit, so predictions match ``best_estimator_``
+        bit for bit) and a command line to fit on and predict CSV files.
+        Read more in :ref:`export`.
 
         Parameters
         ----------
@@ -629,6 +637,10 @@ class AutoMLClassifier(ClassifierMixin, BaseAutoML):
         Trials evaluated.
     refit_time_ : float
         Seconds spent refitting the best pipeline.
+    refit_n_threads_ : int
+        Threads the refit ran with (``export_code`` reproduces it).
+    n_samples_fit_ : int
+        Rows of the training data.
     search_time_ : float
         Seconds of the whole ``fit``.
     scorer_ : callable
@@ -757,6 +769,10 @@ class AutoMLRegressor(RegressorMixin, BaseAutoML):
         Trials evaluated.
     refit_time_ : float
         Seconds spent refitting the best pipeline.
+    refit_n_threads_ : int
+        Threads the refit ran with (``export_code`` reproduces it).
+    n_samples_fit_ : int
+        Rows of the training data.
     search_time_ : float
         Seconds of the whole ``fit``.
     scorer_ : callable
