@@ -7,6 +7,7 @@ models, data or time: the AutoML loop, or any user code, drives it.
 
 from __future__ import annotations
 
+import math
 from abc import ABCMeta, abstractmethod
 
 from sklearn.base import BaseEstimator
@@ -26,7 +27,10 @@ class Searcher(BaseEstimator, metaclass=ABCMeta):
 
     Searchers are configured like estimators (``get_params``/``set_params``,
     ``clone``), hold their state in attributes ending in ``_`` after the first
-    ``ask``, and never propose the same configuration twice.
+    ``ask``, and never propose the same configuration twice (a registry
+    ``seen_`` of :func:`~sklearn_automl.space.config_key` hashes).
+    Configurations asked but not yet told are kept in ``pending_``, so that
+    several can be evaluated at once (:meth:`ask_batch`).
 
     Parameters
     ----------
@@ -61,12 +65,50 @@ class Searcher(BaseEstimator, metaclass=ABCMeta):
         while self._queue:
             config = self.space_.validate(self._queue.pop(0))
             if self._register(config):
+                self.pending_[config_key(config)] = config
                 return config
         config = self._propose()
         if not self._register(config):
             # Strategies retry internally; a duplicate here means none was found.
             raise SearchExhausted("No configuration left that was not proposed already.")
+        self.pending_[config_key(config)] = config
         return config
+
+    def ask_batch(self, n):
+        """Propose up to ``n`` configurations at once, for parallel workers.
+
+        Each configuration stays *pending* until it is told; strategies that
+        learn from scores take pending configurations into account (the
+        Bayesian searcher gives them a constant "lie" as score), so that one
+        batch does not hold ``n`` copies of the same idea. Calling :meth:`ask`
+        several times before telling has the same effect.
+
+        Parameters
+        ----------
+        n : int
+            Number of configurations wanted, at least 1.
+
+        Returns
+        -------
+        configs : list of dict
+            ``n`` configurations, fewer when the space runs out.
+
+        Raises
+        ------
+        SearchExhausted
+            When not even one new configuration remains.
+        """
+        if int(n) < 1:
+            raise ValueError(f"ask_batch needs n >= 1, got n={n!r}.")
+        configs = []
+        for _ in range(int(n)):
+            try:
+                configs.append(self.ask())
+            except SearchExhausted:
+                if not configs:
+                    raise
+                break
+        return configs
 
     def tell(self, config, score):
         """Report the score of a configuration returned by :meth:`ask`.
@@ -78,6 +120,7 @@ class Searcher(BaseEstimator, metaclass=ABCMeta):
             Higher is better; ``None`` or NaN marks a failed trial.
         """
         self._ensure_started()
+        self.pending_.pop(config_key(config), None)
         self.history_.append((dict(config), score))
         self._observe(config, score)
 
@@ -112,6 +155,7 @@ class Searcher(BaseEstimator, metaclass=ABCMeta):
         self.rng_ = check_random_state(self.random_state)
         self.seen_ = set()
         self.history_ = []
+        self.pending_ = {}
         self._queue = [dict(c) for c in (self.initial_configs or [])]
         self._setup()
 
@@ -121,3 +165,14 @@ class Searcher(BaseEstimator, metaclass=ABCMeta):
             return False
         self.seen_.add(key)
         return True
+
+
+def _as_score(score):
+    """``score`` as a float; NaN for a failed trial (``None``, NaN, inf)."""
+    if score is None:
+        return float("nan")
+    try:
+        score = float(score)
+    except (TypeError, ValueError):
+        return float("nan")
+    return score if math.isfinite(score) else float("nan")
