@@ -1,7 +1,16 @@
 """Searchers: ask/tell strategies over a SearchSpace."""
 
 from ._base import Searcher, SearchExhausted
+from ._bayesian import BayesianSearch
+from ._evolution import EvolutionarySearch
 from ._grid import GridSearch
 from ._random import RandomSearch
 
-__all__ = ["GridSearch", "RandomSearch", "SearchExhausted", "Searcher"]
+__all__ = [
+    "BayesianSearch",
+    "EvolutionarySearch",
+    "GridSearch",
+    "RandomSearch",
+    "SearchExhausted",
+    "Searcher",
+]

@@ -1,0 +1,293 @@
+"""Bayesian optimization with a Gaussian-process surrogate."""
+
+from __future__ import annotations
+
+import logging
+import math
+import warnings
+
+import numpy as np
+from scipy.optimize import minimize
+from scipy.stats import norm
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.gaussian_process import GaussianProcessRegressor
+from sklearn.gaussian_process.kernels import ConstantKernel, Matern, WhiteKernel
+from threadpoolctl import threadpool_limits
+
+from ..space import config_key
+from ._base import Searcher, _as_score
+from ._evolution import mutate
+
+__all__ = ["BayesianSearch"]
+
+logger = logging.getLogger("sklearn_automl")
+
+_ACQUISITIONS = ("ei", "ucb", "pi")
+_LIARS = ("worst", "mean", "best")
+
+
+def _lbfgs(obj_func, initial_theta, bounds):
+    """L-BFGS-B on the log marginal likelihood, capped at 50 iterations.
+
+    Warm-started from the previous fit, a few iterations suffice; the cap
+    bounds the worst case.
+    """
+    result = minimize(obj_func, initial_theta, method="L-BFGS-B", jac=True,
+                      bounds=bounds, options={"maxiter": 50})
+    return result.x, result.fun
+
+
+class BayesianSearch(Searcher):
+    """Gaussian-process Bayesian optimization over a conditional mixed space.
+
+    After a random initial design, each proposal fits a Gaussian process to
+    the scores of the configurations seen so far and returns the candidate
+    that maximizes an acquisition function (expected improvement,
+    probability of improvement or an upper confidence bound).
+
+    **Encoding.** Configurations are vectors from
+    :meth:`SearchSpace.encode <sklearn_automl.space.SearchSpace.encode>`:
+    numbers on ``[0, 1]`` on their own (log-)scale, so ``log=True``
+    parameters are modelled on the log scale; categoricals one-hot; the
+    parameters of inactive branches (another model family's, a selector's
+    ``k`` without a selector) at 0. Two families therefore differ in their
+    one-hot block *and* in disjoint sets of non-zero coordinates, so the
+    surrogate sees each family's subspace separately while still sharing
+    what the featurizer knobs have in common. Coordinates constant over all
+    observations (a family never tried yet) carry no information and are
+    dropped before fitting.
+
+    **Kernel.** ``Constant * Matern(nu=2.5, ARD) + White``. Matérn 5/2 is the
+    usual choice for hyperparameter response surfaces (twice differentiable,
+    less smooth than the RBF, which over-smooths the sharp ridges learning
+    curves have); one length scale per coordinate (ARD) lets the GP ignore
+    parameters that do not matter, and, on one-hot blocks, learn how much a
+    categorical matters as a whole; the white-noise term absorbs the noise
+    of cross-validated scores and the jumps of rounded integers, and keeps
+    the Cholesky factorization stable. Scores are standardized; kernel
+    hyperparameters are re-estimated at every fit, starting from the last
+    fit's values (one L-BFGS run, no restarts), which keeps refits cheap.
+
+    **Failures, batches, scale.** A failed trial (score ``None``/NaN) is
+    imputed with the worst observed score, which pushes the search away
+    from it without breaking the fit. Configurations asked but not yet told
+    (parallel workers, :meth:`ask_batch`) are given a constant lie
+    (``liar``) so that a batch spreads out. Above ``max_observations``
+    results, the surrogate is fitted to the best half and the most recent
+    rest, so the cubic cost of the refit stays bounded. If the GP cannot be
+    fitted (too few results, all failed, numerical trouble), the proposal
+    falls back to a random draw (counted in ``n_fallbacks_``).
+
+    **Acquisition optimization.** ``n_candidates`` random configurations
+    plus a local search (a few rounds of mutations, see
+    :class:`EvolutionarySearch`, of the best candidates and the best
+    observed configurations); the best one not proposed before wins.
+
+    Parameters
+    ----------
+    space : SearchSpace, optional
+        The space to search (filled in by the AutoML estimators).
+    initial_configs : list of dict, optional
+        Configurations proposed first, in order; they count towards the
+        initial design.
+    acquisition : {"ei", "ucb", "pi"}, default="ei"
+        Expected improvement, upper confidence bound or probability of
+        improvement.
+    n_initial : int, default=10
+        Random configurations (after ``initial_configs``) before the
+        surrogate is used.
+    kappa : float, default=1.96
+        Exploration weight of ``"ucb"`` (in standard deviations).
+    xi : float, default=0.01
+        Improvement margin of ``"ei"`` and ``"pi"`` (in standardized score
+        units).
+    n_candidates : int, default=256
+        Random candidates per proposal.
+    n_local : int, default=2
+        Rounds of local search around the best candidates.
+    liar : {"worst", "mean", "best"}, default="worst"
+        Score assumed for pending configurations (constant liar); the
+        pessimistic ``"worst"`` spreads a batch most.
+    max_observations : int, default=200
+        Most results the surrogate is fitted to.
+    random_state : int, RandomState instance or None, default=None
+        Seed.
+
+    Attributes
+    ----------
+    gp_ : GaussianProcessRegressor or None
+        The last fitted surrogate.
+    n_fallbacks_ : int
+        Proposals that fell back to random sampling although the initial
+        design was complete.
+
+    See Also
+    --------
+    EvolutionarySearch : Regularized evolution.
+    RandomSearch : Independent random draws.
+
+    Examples
+    --------
+    >>> from sklearn_automl.space import Float, SearchSpace
+    >>> from sklearn_automl.search import BayesianSearch
+    >>> space = SearchSpace({"x": Float(-5, 5), "y": Float(-5, 5)})
+    >>> s = BayesianSearch(space, n_initial=5, random_state=0)
+    >>> for _ in range(20):
+    ...     c = s.ask()
+    ...     s.tell(c, -(c["x"] - 1) ** 2 - c["y"] ** 2)
+    >>> max(score for _, score in s.history_) > -0.5
+    True
+    >>> len(s.ask_batch(4))  # four configurations for four workers
+    4
+    """
+
+    def __init__(self, space=None, *, initial_configs=None, acquisition="ei",
+                 n_initial=10, kappa=1.96, xi=0.01, n_candidates=256, n_local=2,
+                 liar="worst", max_observations=200, random_state=None):
+        super().__init__(space, initial_configs=initial_configs, random_state=random_state)
+        self.acquisition = acquisition
+        self.n_initial = n_initial
+        self.kappa = kappa
+        self.xi = xi
+        self.n_candidates = n_candidates
+        self.n_local = n_local
+        self.liar = liar
+        self.max_observations = max_observations
+
+    def _setup(self):
+        if self.acquisition not in _ACQUISITIONS:
+            raise ValueError(
+                f"acquisition must be one of {_ACQUISITIONS}, got {self.acquisition!r}."
+            )
+        if self.liar not in _LIARS:
+            raise ValueError(f"liar must be one of {_LIARS}, got {self.liar!r}.")
+        for name, low in (("n_initial", 0), ("n_candidates", 1), ("n_local", 0),
+                          ("max_observations", 2)):
+            value = getattr(self, name)
+            if not isinstance(value, (int, np.integer)) or value < low:
+                raise ValueError(f"{name} must be an int >= {low}, got {value!r}.")
+        self.gp_ = None
+        self.n_fallbacks_ = 0
+        self._X = []  # encoded told configurations
+        self._y = []  # their scores, NaN when failed
+        self._kernel = None  # last fitted kernel (warm start)
+        self._kept = None  # coordinates the kernel was fitted on
+        self._n_optimized = 0  # results when the hyperparameters were last fitted
+
+    def _observe(self, config, score):
+        self._X.append(self.space_.encode(config))
+        self._y.append(_as_score(score))
+
+    # ------------------------------------------------------------ proposal
+    def _propose(self):
+        n_design = len(self.history_) + len(self.pending_)
+        if n_design >= self.n_initial:
+            try:
+                # The matrices are small: threaded BLAS only adds contention
+                # (4x slower on a busy 2-core machine).
+                with threadpool_limits(1, user_api="blas"):
+                    config = self._optimize()
+            except (ValueError, ArithmeticError, np.linalg.LinAlgError) as exc:
+                logger.debug("BayesianSearch: surrogate failed (%s); random draw.", exc)
+                config = None
+            if config is not None:
+                return config
+            self.n_fallbacks_ += 1
+        return self._random()
+
+    def _random(self):
+        for _ in range(100):
+            config = self.space_.sample(self.rng_)
+            if self._is_new(config):
+                return config
+        return config
+
+    def _training_set(self):
+        X = np.array(self._X, dtype=float).reshape(-1, self.space_.n_dims)
+        y = np.array(self._y, dtype=float)
+        ok = np.isfinite(y)
+        if ok.sum() < 2:
+            return None
+        worst = y[ok].min()
+        y = np.where(ok, y, worst)  # failures look as bad as the worst result
+        if len(y) > self.max_observations:
+            half = self.max_observations // 2
+            best = np.argsort(-y, kind="stable")[:half]
+            recent = [i for i in range(len(y) - 1, -1, -1) if i not in set(best)]
+            keep = np.sort(np.r_[best, recent[: self.max_observations - half]])
+            X, y = X[keep], y[keep]
+        if self.pending_:
+            lie = {"worst": worst, "mean": y.mean(), "best": y.max()}[self.liar]
+            Xp = np.array([self.space_.encode(c) for c in self.pending_.values()])
+            X, y = np.vstack([X, Xp]), np.r_[y, np.full(len(Xp), lie)]
+        return X, y
+
+    def _fit(self, X, y):
+        kept = np.flatnonzero(X.max(axis=0) > X.min(axis=0))
+        if kept.size == 0:
+            return None
+        std = y.std()
+        if not std > 0:
+            return None
+        self._y_mean, self._y_std = y.mean(), std
+        yn = (y - self._y_mean) / std
+        n_told = len(self._y)
+        optimizer = _lbfgs
+        if self._kernel is None or not np.array_equal(kept, self._kept):
+            kernel = ConstantKernel(1.0, (1e-2, 1e2)) * Matern(
+                length_scale=np.full(kept.size, 0.5), length_scale_bounds=(1e-2, 1e2),
+                nu=2.5,
+            ) + WhiteKernel(1e-2, (1e-6, 1.0))
+        else:
+            kernel = self._kernel
+            # Hyperparameters move little between consecutive fits: re-estimate
+            # them when the data grew by 10% (or 2 results); otherwise a refit is
+            # one Cholesky factorization.
+            if n_told < max(self._n_optimized * 1.1, self._n_optimized + 2):
+                optimizer = None
+        gp = GaussianProcessRegressor(kernel, normalize_y=False, optimizer=optimizer,
+                                      n_restarts_optimizer=0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            gp.fit(X[:, kept], yn)
+        if optimizer is not None:
+            self._n_optimized = n_told
+        self._kernel, self._kept, self.gp_ = gp.kernel_, kept, gp
+        self._best = yn.max()
+        return gp
+
+    def _acquire(self, configs):
+        X = np.array([self.space_.encode(c) for c in configs])[:, self._kept]
+        mu, sigma = self.gp_.predict(X, return_std=True)
+        sigma = np.maximum(sigma, 1e-9)
+        if self.acquisition == "ucb":
+            return mu + self.kappa * sigma
+        z = (mu - self._best - self.xi) / sigma
+        if self.acquisition == "pi":
+            return norm.cdf(z)
+        return (mu - self._best - self.xi) * norm.cdf(z) + sigma * norm.pdf(z)
+
+    def _optimize(self):
+        data = self._training_set()
+        if data is None or self._fit(*data) is None:
+            return None
+        rng = self.rng_
+        candidates = [self.space_.sample(rng) for _ in range(self.n_candidates)]
+        values = self._acquire(candidates)
+        # Local search from the best candidates and the best observed configs.
+        scores = np.where(np.isfinite(self._y), self._y, -np.inf)
+        told = [c for c, _ in self.history_]
+        starts = [candidates[i] for i in np.argsort(-values)[:5]]
+        starts += [told[i] for i in np.argsort(-scores)[:3]]
+        for _ in range(self.n_local):
+            neighbours = [mutate(self.space_, c, rng) for c in starts for _ in range(8)]
+            if not neighbours:
+                break
+            nv = self._acquire(neighbours)
+            candidates += neighbours
+            values = np.r_[values, nv]
+            starts = [neighbours[i] for i in np.argsort(-nv)[:5]]
+        for i in np.argsort(-values, kind="stable"):
+            if config_key(candidates[i]) not in self.seen_ and math.isfinite(values[i]):
+                return candidates[i]
+        return None
