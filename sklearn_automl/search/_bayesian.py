@@ -213,7 +213,8 @@ class BayesianSearch(Searcher):
         if len(y) > self.max_observations:
             half = self.max_observations // 2
             best = np.argsort(-y, kind="stable")[:half]
-            recent = [i for i in range(len(y) - 1, -1, -1) if i not in set(best)]
+            chosen = set(best.tolist())
+            recent = [i for i in range(len(y) - 1, -1, -1) if i not in chosen]
             keep = np.sort(np.r_[best, recent[: self.max_observations - half]])
             X, y = X[keep], y[keep]
         if self.pending_:
