@@ -303,15 +303,21 @@ class BaseAutoML(BaseEstimator):
         classes = getattr(self, "classes_", None)
         n_rows = X.shape[0]
         train_frac = float(np.mean([len(tr) for tr, _ in splits])) / n_rows
-        fold_cost = {}  # family -> seconds per fold of its most recent trial
+        n_folds = len(splits)
+        trial_cost = {}  # family -> predicted seconds of a whole trial
         trial_id = 0
         while self.max_trials is None or trial_id < self.max_trials:
             search_deadline = None
             if deadline is not None:
                 search_deadline = deadline - self._refit_reserve(history, train_frac)
-                if time.monotonic() >= search_deadline:
+                left = search_deadline - time.monotonic()
+                # Stop when no family with a known cost fits, unless some family
+                # has not been tried yet (its cost is unknown).
+                if left <= 0 or (
+                    len(trial_cost) == len(plan.components)
+                    and min(trial_cost.values()) > left
+                ):
                     break
-            tick = time.monotonic()
             try:
                 config = searcher.ask()
             except SearchExhausted:
@@ -319,11 +325,9 @@ class BaseAutoML(BaseEstimator):
                 break
             family = config["family"]
             params = plan.model_params(config)
-            estimate = fold_cost.get(family)
-            if (
-                search_deadline is not None
-                and estimate is not None
-                and tick + estimate > search_deadline
+            estimate = trial_cost.get(family)
+            if search_deadline is not None and estimate is not None and (
+                time.monotonic() + estimate > search_deadline
             ):
                 result = TrialResult(
                     trial_id, config, family, params, "skipped",
@@ -338,9 +342,13 @@ class BaseAutoML(BaseEstimator):
                     deadline=search_deadline, n_threads=threads,
                 )
                 if result.scores.size:
-                    fold_cost[family] = (result.fit_time + result.predict_time) / len(
+                    per_fold = (result.fit_time + result.predict_time) / len(
                         result.scores
                     )
+                    trial_cost[family] = per_fold * n_folds
+                else:  # failed, or stopped inside its first fold: a lower bound
+                    scale = n_folds if result.status == "timeout" else 1
+                    trial_cost[family] = result.duration * scale
             searcher.tell(config, result.mean_score if result.ok else None)
             history.append(result)
             self._log_trial(result, history)
