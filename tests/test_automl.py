@@ -29,7 +29,7 @@ def test_classifier_on_mixed_frame(mixed_frame):
     assert list(clf.feature_names_in_) == list(X.columns)
     assert clf.column_kinds_ == {
         "num": "numeric", "num_missing": "numeric", "color": "categorical",
-        "size": "categorical", "flag": "numeric", "count": "numeric",
+        "size": "categorical", "flag": "boolean", "count": "numeric",
     }
     proba = clf.predict_proba(X)
     assert proba.shape == (len(X), 2)
