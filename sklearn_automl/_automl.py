@@ -45,7 +45,14 @@ from sklearn.utils.validation import (
 from ._evaluate import _limit_threads, evaluate
 from ._history import History, TrialResult
 from ._plan import make_plan
-from .search import RandomSearch, Searcher, SearchExhausted
+from .search import (
+    BayesianSearch,
+    EvolutionarySearch,
+    GridSearch,
+    RandomSearch,
+    Searcher,
+    SearchExhausted,
+)
 
 __all__ = ["AutoMLClassifier", "AutoMLRegressor", "BaseAutoML"]
 
@@ -59,7 +66,12 @@ _MAX_OOF_TRIALS = 32
 #: refit cannot be interrupted, so err on the side of stopping early)
 _REFIT_SAFETY = 1.5
 
-_SEARCHERS = {"random": RandomSearch}
+_SEARCHERS = {
+    "random": RandomSearch,
+    "grid": GridSearch,
+    "bayesian": BayesianSearch,
+    "evolutionary": EvolutionarySearch,
+}
 
 
 class BaseAutoML(BaseEstimator):
@@ -591,9 +603,12 @@ class AutoMLClassifier(ClassifierMixin, BaseAutoML):
         int: (stratified) k-fold; float in (0, 1): one (stratified) holdout of
         that fraction; a splitter or iterable of splits: used as is. ``None``:
         5 folds below 20,000 rows, a 20% holdout above.
-    search : {"random"} or Searcher, default="random"
-        The search strategy; a :class:`~sklearn_automl.search.Searcher` may
-        be passed (its ``space`` is filled in when left ``None``).
+    search : {"random", "grid", "bayesian", "evolutionary"} or Searcher, \
+            default="random"
+        The search strategy (see :ref:`searchers`); a
+        :class:`~sklearn_automl.search.Searcher` may be passed (its
+        ``space``, ``initial_configs`` and ``random_state`` are filled in
+        when left ``None``).
     estimators : list or None, default=None
         Model families to search: built-in names (``"lightgbm"``,
         ``"linear"``, ``"hist_gradient_boosting"``, ``"random_forest"``,
@@ -738,7 +753,8 @@ class AutoMLRegressor(RegressorMixin, BaseAutoML):
         ``"neg_root_mean_squared_error"``.
     cv : int, float, cross-validation splitter or None, default=None
         As in :class:`AutoMLClassifier` (k-fold without stratification).
-    search : {"random"} or Searcher, default="random"
+    search : {"random", "grid", "bayesian", "evolutionary"} or Searcher, \
+            default="random"
         The search strategy.
     estimators : list or None, default=None
         Built-in family names (``"lightgbm"``, ``"linear"`` (ridge),

@@ -415,3 +415,16 @@ def test_verbose_logs_one_line_per_trial(binary_data, caplog):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert all(r.name == "sklearn_automl" for r in lines)
+
+
+@pytest.mark.parametrize("search", ["random", "grid", "bayesian", "evolutionary"])
+def test_every_searcher_by_name(binary_data, search):
+    from sklearn_automl.space import config_key
+
+    X, y = binary_data
+    clf = AutoMLClassifier(search=search, max_trials=9, time_budget=None, cv=3,
+                           estimators=["linear", "lightgbm"], random_state=0).fit(X, y)
+    configs = [t.config for t in clf.history_.trials]
+    assert len(configs) == 9
+    assert len({config_key(c) for c in configs}) == 9  # never the same twice
+    assert clf.predict(X).shape == (len(y),)
