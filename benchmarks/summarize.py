@@ -15,7 +15,7 @@ import pandas as pd
 
 sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parent))
 
-from _suite import higher_is_better  # noqa: E402
+from _suite import higher_is_better
 
 
 def dev_suite_table(paths, peers=None):
