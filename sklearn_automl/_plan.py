@@ -173,19 +173,30 @@ class Plan:
         """``config`` as ``set_params`` arguments of the pipeline.
 
         Model parameters become ``"model__<param>"`` and featurizer knobs
-        ``"features__<param>"``, so that
-        ``clone(pipeline).set_params(**plan.model_params(config))`` rebuilds
-        the pipeline of :meth:`build`.
+        ``"features__<param>"``. For models with native categorical support
+        the positions of the ordinal-coded columns, which follow from the
+        encoders chosen, are included too (``None`` when there are none), so
+        that ``clone(pipeline).set_params(**plan.model_params(config))``
+        rebuilds the pipeline of :meth:`build` from the pipeline of any
+        configuration of the same family.
         """
-        prefix = f"{config['family']}__"
-        out = {}
+        comp = self.components[config["family"]]
+        prefix = f"{comp.name}__"
+        out, features = {}, self.featurizer_params(comp)
         for key, value in config.items():
             if not key.startswith(prefix):
                 continue
             if key in self._feature_keys:
                 out[f"features__{self._feature_keys[key]}"] = value
+                features[self._feature_keys[key]] = value
             else:
                 out[f"model__{key[len(prefix):]}"] = value
+        if comp.categorical_param is not None:
+            n_ordinal = self.n_ordinal(features)
+            # AutoFeaturizer puts the ordinal-coded columns first.
+            out[f"model__{comp.categorical_param}"] = (
+                list(range(n_ordinal)) if n_ordinal else None
+            )
         return out
 
     def build(self, config, *, random_state=None, n_jobs=None):
@@ -195,16 +206,7 @@ class Plan:
         for name, value in self.model_params(config).items():
             step, param = name.split("__", 1)
             (features if step == "features" else model_params)[param] = value
-        categorical = None
-        if comp.categorical_param is not None:
-            n_ordinal = self.n_ordinal(features)
-            if n_ordinal:
-                # AutoFeaturizer puts ordinal-coded columns first.
-                categorical = list(range(n_ordinal))
-        model = comp.build(
-            model_params, random_state=random_state, n_jobs=n_jobs,
-            categorical=categorical,
-        )
+        model = comp.build(model_params, random_state=random_state, n_jobs=n_jobs)
         featurizer = AutoFeaturizer(kinds=self.kinds, random_state=random_state, **features)
         return Pipeline([("features", featurizer), ("model", model)])
 

@@ -366,7 +366,8 @@ class AutoFeaturizer(TransformerMixin, BaseEstimator):
             steps.append(("datetime", Pipeline([
                 ("parts", DatetimeFeatures(cyclic=self.datetime_cyclic, dtype=dtype)),
                 ("numeric", NumericTransformer(
-                    self.imputer, scaler=self.scaler, dtype=dtype, random_state=seed)),
+                    self.imputer, scaler=self.scaler, dtype=dtype, copy=False,
+                    random_state=seed)),
             ]), dates))
         text = self._positions(X, "text")
         if text:
@@ -458,8 +459,28 @@ class AutoFeaturizer(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self, "transformer_")
         X = validate_table(self, X, reset=False)
-        out = self.transformer_.transform(X)
+        if self.transformer_.sparse_output_:
+            out = self.transformer_.transform(X)
+        else:
+            out = self._transform_into_one_array(X)
         return out if self.selector_ is None else self._select(out)
+
+    def _transform_into_one_array(self, X):
+        """What ``transformer_.transform`` returns, without its second copy.
+
+        ColumnTransformer keeps every block until it stacks them; here each
+        block is written into the output as soon as it is made, so the peak
+        memory is the output plus one block.
+        """
+        ct = self.transformer_
+        out = np.empty((X.shape[0], len(self._names)), dtype=float_dtype(self.dtype))
+        frame = isinstance(X, pd.DataFrame)
+        for name, step, cols in ct.transformers_:
+            where = ct.output_indices_[name]
+            if step == "drop" or where.stop == where.start:
+                continue
+            out[:, where] = step.transform(X.iloc[:, cols] if frame else X[:, cols])
+        return out
 
     def get_feature_names_out(self, input_features=None):
         """Names of the output features.

@@ -7,6 +7,7 @@ This module imports only numpy/pandas/sklearn: ``export_code`` inlines it
 from __future__ import annotations
 
 import re
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -35,7 +36,8 @@ _MIN_ID_ROWS = 50
 #: "id", "user_id", "ID", "row key", "customerId" (not "paid" or "valid")
 _ID_NAME = re.compile(r"(^|[_\s.-])(id|key|uuid|guid)$|^id([_\s.-]|$)", re.IGNORECASE)
 _CAMEL_ID = re.compile(r"[a-z0-9](Id|ID)$")
-_DATE_HINT = re.compile(r"\d{4}|\d{1,2}:\d{2}")
+#: a year 1600-2299 standing alone ("2024-01-31", "31/01/2024") or a time
+_DATE_HINT = re.compile(r"(?:^|\D)(?:1[6-9]|2[0-2])\d\d(?:\D|$)|\d{1,2}:\d{2}")
 
 
 def infer_column_kinds(X, *, kinds=None, cardinality_threshold=32, return_reasons=False):
@@ -288,7 +290,9 @@ def datetime_format(strings):
 
     strings = pd.Series(strings, dtype=object).dropna().astype(str)
     for value in strings.iloc[:20]:
-        fmt = guess_datetime_format(value)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # day-first guesses
+            fmt = guess_datetime_format(value)
         if fmt is not None and parse_datetime(strings.iloc[:_SAMPLE], fmt).notna().mean() >= 0.9:
             return fmt
     return "mixed"
@@ -299,8 +303,6 @@ def parse_datetime(values, fmt):
 
     Offsets (``%z``, or a mix of them under ``"mixed"``) give UTC datetimes.
     """
-    import warnings
-
     utc = "%z" in fmt or fmt == "mixed"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)

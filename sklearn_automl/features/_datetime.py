@@ -30,6 +30,7 @@ COMPONENTS = (
 _PERIODS = {"month": 12, "day": 31, "dayofweek": 7, "dayofyear": 366, "hour": 24,
             "minute": 60}
 _FIRST = {"month": 1, "day": 1, "dayofyear": 1}
+_ACCESSORS = {"dayofweek": "day_of_week", "dayofyear": "day_of_year"}
 
 
 class DatetimeFeatures(TransformerMixin, BaseEstimator):
@@ -164,13 +165,12 @@ class DatetimeFeatures(TransformerMixin, BaseEstimator):
             self.formats_.append(fmt)
             values = self._parse(col, name, fmt, None, fitting=True)
             self.timezones_.append(values.dt.tz)
-            parts = _parts(values)
             if self.components == "auto":
-                keep = [c for c in COMPONENTS if _varies(parts[c])]
+                keep = [c for c in COMPONENTS if _varies(_part(values, c))]
             else:
                 keep = [c for c in COMPONENTS if c in self.components]
             self.components_.append(keep)
-            parsed.append(parts)
+            parsed.append(values)
         if not transform:
             return None
         return self._assemble(parsed, len(frame))
@@ -189,10 +189,10 @@ class DatetimeFeatures(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self, "components_")
         frame = _frame(validate_table(self, X, reset=False))
-        parsed = []
-        for j, (name, col) in enumerate(frame.items()):
-            values = self._parse(col, name, self.formats_[j], self.timezones_[j])
-            parsed.append(_parts(values))
+        parsed = [
+            self._parse(col, name, self.formats_[j], self.timezones_[j])
+            for j, (name, col) in enumerate(frame.items())
+        ]
         return self._assemble(parsed, len(frame))
 
     def _parse(self, col, name, fmt, tz, fitting=False):
@@ -221,21 +221,31 @@ class DatetimeFeatures(TransformerMixin, BaseEstimator):
         return values
 
     def _assemble(self, parsed, n_rows):
-        dtype = float_dtype(self.dtype)
-        blocks = []
-        for parts, keep in zip(parsed, self.components_, strict=True):
-            blocks.extend(parts[c] for c in keep)
-            if self.cyclic:
-                for c in keep:
-                    if c in _PERIODS:
-                        angle = (2 * np.pi / _PERIODS[c]) * (parts[c] - _FIRST.get(c, 0))
-                        blocks.extend((np.sin(angle), np.cos(angle)))
+        # Each part is computed and written straight into the output: a few
+        # float64 temporaries at a time, not every part of every column.
+        out = np.empty((n_rows, self._n_outputs()), dtype=float_dtype(self.dtype))
+        j = 0
+        for values, keep in zip(parsed, self.components_, strict=True):
+            for c in keep:
+                part = _part(values, c)
+                out[:, j] = part
+                j += 1
+                if self.cyclic and c in _PERIODS:
+                    angle = (part - _FIRST.get(c, 0)) * (2 * np.pi / _PERIODS[c])
+                    out[:, j] = np.sin(angle)
+                    out[:, j + 1] = np.cos(angle)
+                    j += 2
             if self.elapsed:
-                blocks.append(parts["elapsed_days"])
-        out = np.empty((n_rows, len(blocks)), dtype=dtype)
-        for j, block in enumerate(blocks):
-            out[:, j] = block
+                out[:, j] = _part(values, "elapsed_days")
+                j += 1
         return out
+
+    def _n_outputs(self):
+        return sum(
+            len(keep) + (2 * sum(c in _PERIODS for c in keep) if self.cyclic else 0)
+            + bool(self.elapsed)
+            for keep in self.components_
+        )
 
     def get_feature_names_out(self, input_features=None):
         """``<column>_<part>``, ``<column>_<part>_sin``/``_cos``, ``<column>_elapsed_days``.
@@ -252,11 +262,10 @@ class DatetimeFeatures(TransformerMixin, BaseEstimator):
         names = _check_feature_names_in(self, input_features)
         out = []
         for name, keep in zip(names, self.components_, strict=True):
-            out.extend(f"{name}_{c}" for c in keep)
-            if self.cyclic:
-                for c in keep:
-                    if c in _PERIODS:
-                        out.extend((f"{name}_{c}_sin", f"{name}_{c}_cos"))
+            for c in keep:
+                out.append(f"{name}_{c}")
+                if self.cyclic and c in _PERIODS:
+                    out.extend((f"{name}_{c}_sin", f"{name}_{c}_cos"))
             if self.elapsed:
                 out.append(f"{name}_elapsed_days")
         return np.asarray(out, dtype=object)
@@ -288,28 +297,19 @@ def _check_not_numbers(col, name):
         )
 
 
-def _parts(values):
-    """Every calendar part of a datetime Series, as float arrays (NaN for NaT)."""
+def _part(values, name):
+    """One calendar part of a datetime Series as a float array (NaN for NaT)."""
     dt = values.dt
-
-    def num(series):
-        return series.to_numpy(dtype=np.float64, na_value=np.nan)
-
-    dow = num(dt.day_of_week)
-    epoch = pd.Timestamp("1970-01-01", tz=dt.tz)
-    with np.errstate(invalid="ignore"):
-        weekend = np.where(np.isnan(dow), np.nan, dow >= 5)
-    return {
-        "year": num(dt.year),
-        "month": num(dt.month),
-        "day": num(dt.day),
-        "dayofweek": dow,
-        "dayofyear": num(dt.day_of_year),
-        "hour": num(dt.hour),
-        "minute": num(dt.minute),
-        "is_weekend": weekend,
-        "elapsed_days": num((values - epoch).dt.total_seconds()) / 86400.0,
-    }
+    if name == "elapsed_days":
+        epoch = pd.Timestamp("1970-01-01", tz=dt.tz)
+        series = (values - epoch).dt.total_seconds() / 86400.0
+    elif name == "is_weekend":
+        dow = dt.day_of_week.to_numpy(dtype=np.float64, na_value=np.nan)
+        with np.errstate(invalid="ignore"):
+            return np.where(np.isnan(dow), np.nan, dow >= 5)
+    else:
+        series = getattr(dt, _ACCESSORS.get(name, name))
+    return series.to_numpy(dtype=np.float64, na_value=np.nan)
 
 
 def _varies(values):

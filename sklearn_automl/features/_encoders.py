@@ -317,6 +317,9 @@ class CategoricalEncoder(TransformerMixin, BaseEstimator):
                 target_type=self.target_type, smooth=self.smooth,
                 cv=self._splitter(y),
             )
+        # The inner encoder returns arrays whatever the global output config;
+        # this estimator's own set_output wraps the final result.
+        self.encoder_.set_output(transform="default")
         if not transform:
             self.encoder_.fit(labels, y)
             return None

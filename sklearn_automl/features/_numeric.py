@@ -32,18 +32,19 @@ __all__ = ["MissingValueIndicator", "NumericTransformer"]
 _POWER_FIT_ROWS = 100_000
 
 
-def as_float_array(X, dtype=np.float64):
+def as_float_array(X, dtype=np.float64, copy=True):
     """Columns of ``X`` as one float array; a clear error names a bad column.
 
     Booleans become 0/1, timedeltas seconds, strings that hold numbers their
     value (``"True"``/``"False"`` too); missing values of any kind become
     NaN. A value that is not a number (a column whose type changed since
     ``fit``, say) or an infinity raises a ``ValueError`` naming the column.
+    With ``copy=False`` a float array of ``dtype`` is returned as is.
     """
     if not isinstance(X, pd.DataFrame):
         X = np.asarray(X)
         if X.dtype.kind in "biuf":
-            out = X.astype(dtype)
+            out = X.astype(dtype, copy=copy or not X.flags.writeable)
             _check_finite(out, range(out.shape[1]))
             return out
         X = pd.DataFrame(X, copy=False)
@@ -109,8 +110,8 @@ class NumericTransformer(TransformerMixin, BaseEstimator):
     imputer : {"median", "mean", "constant"} or None, default="median"
         How missing values are filled (statistics of ``fit``). ``None``
         keeps NaN, for models that handle it (gradient boosting, forests).
-        A column that is all missing in ``fit`` is filled with
-        ``fill_value`` (it is kept, so the output keeps its width).
+        A column that is all missing in ``fit`` is kept (so the output keeps
+        its width) and filled with 0, or ``fill_value`` for ``"constant"``.
     fill_value : float, default=0.0
         Value of ``imputer="constant"``.
     add_indicator : bool, default=False
@@ -122,6 +123,9 @@ class NumericTransformer(TransformerMixin, BaseEstimator):
         rows). ``None``: no scaling, as trees need none.
     dtype : numpy float dtype, default=np.float64
         Dtype of the output.
+    copy : bool, default=True
+        If False, a writeable float array of ``dtype`` given to ``transform``
+        is imputed and scaled in place (saves a copy inside pipelines).
     random_state : int, RandomState instance or None, default=None
         Seeds the subsampling of the quantile and power transforms.
 
@@ -159,6 +163,7 @@ class NumericTransformer(TransformerMixin, BaseEstimator):
         "add_indicator": ["boolean"],
         "scaler": [StrOptions({"standard", "robust", "quantile", "power"}), None],
         "dtype": "no_validation",
+        "copy": ["boolean"],
         "random_state": ["random_state"],
     }
 
@@ -170,6 +175,7 @@ class NumericTransformer(TransformerMixin, BaseEstimator):
         add_indicator=False,
         scaler=None,
         dtype=np.float64,
+        copy=True,
         random_state=None,
     ):
         self.imputer = imputer
@@ -177,6 +183,7 @@ class NumericTransformer(TransformerMixin, BaseEstimator):
         self.add_indicator = add_indicator
         self.scaler = scaler
         self.dtype = dtype
+        self.copy = copy
         self.random_state = random_state
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -219,17 +226,18 @@ class NumericTransformer(TransformerMixin, BaseEstimator):
             raise ValueError("add_indicator=True needs an imputer; got imputer=None.")
         dtype = float_dtype(self.dtype)
         X = validate_table(self, X, reset=True)
-        values = as_float_array(X, dtype)
+        values = as_float_array(X, dtype, copy=self.copy)
         self.imputer_ = None
         if self.imputer is not None:
             self.imputer_ = SimpleImputer(
                 strategy=self.imputer, fill_value=self.fill_value,
                 add_indicator=self.add_indicator, keep_empty_features=True,
                 copy=False,
-            )
+            ).set_output(transform="default")  # arrays inside, whatever the config
             values = self.imputer_.fit_transform(values)
         self.scaler_ = self._make_scaler(values.shape[0])
         if self.scaler_ is not None:
+            self.scaler_.set_output(transform="default")
             if self.scaler == "power" and values.shape[0] > _POWER_FIT_ROWS:
                 rng = check_random_state(self.random_state)
                 rows = np.sort(rng.choice(values.shape[0], _POWER_FIT_ROWS, replace=False))
@@ -268,7 +276,7 @@ class NumericTransformer(TransformerMixin, BaseEstimator):
         check_is_fitted(self, "scaler_")
         dtype = float_dtype(self.dtype)
         X = validate_table(self, X, reset=False)
-        values = as_float_array(X, dtype)
+        values = as_float_array(X, dtype, copy=self.copy)
         if self.imputer_ is not None:
             values = self.imputer_.transform(values)
         if self.scaler_ is not None:

@@ -22,9 +22,10 @@ from sklearn.feature_selection import (
     mutual_info_classif,
     mutual_info_regression,
 )
-from sklearn.linear_model import LassoCV, LogisticRegression, LogisticRegressionCV
-from sklearn.model_selection import KFold, StratifiedKFold
+from sklearn.linear_model import Lasso, LinearRegression, LogisticRegression
+from sklearn.metrics import log_loss
 from sklearn.preprocessing import StandardScaler
+from sklearn.svm import l1_min_c
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import type_of_target
@@ -34,6 +35,8 @@ __all__ = ["FeatureSelector"]
 
 #: at most this many permuted ("shadow") copies of features form the null
 _MAX_SHADOWS = 100
+#: penalties tried along the L1 path
+_PATH_LENGTH = 25
 
 
 class FeatureSelector(SelectorMixin, BaseEstimator):
@@ -53,9 +56,10 @@ class FeatureSelector(SelectorMixin, BaseEstimator):
     - ``"tree"``: impurity importance in an extra-trees model fitted on
       the features and their shadows; same criterion.
     - ``"l1"``: absolute coefficients of an L1-penalized linear model
-      (logistic regression or lasso) on standardized features, with the
-      penalty chosen by 3-fold cross-validation; the features with a
-      non-zero coefficient are kept.
+      (logistic regression or lasso) on standardized features. Along the
+      regularization path, each set of selected features is refit without
+      penalty and scored by BIC (a consistent model-selection criterion);
+      the features of the best set are kept.
 
     At least one feature is always kept. Scores are computed on at most
     ``max_samples`` rows. Missing values are filled with column medians for
@@ -84,7 +88,7 @@ class FeatureSelector(SelectorMixin, BaseEstimator):
     threshold_ : ndarray of shape (n_features_in_,) or None
         With ``k="auto"``, the score each feature had to exceed: the best
         score of a shadow of the same type (discrete or continuous), or 0
-        for ``"l1"``.
+        for ``"l1"`` (the BIC-chosen model's non-zero coefficients).
     support_ : ndarray of bool, shape (n_features_in_,)
         The kept features.
     n_features_in_ : int
@@ -138,7 +142,7 @@ class FeatureSelector(SelectorMixin, BaseEstimator):
         self.random_state = random_state
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y):
+    def fit(self, X, y=None):
         """Score the features and choose those to keep.
 
         Parameters
@@ -165,7 +169,7 @@ class FeatureSelector(SelectorMixin, BaseEstimator):
         p = X.shape[1]
         self.threshold_ = None
         if self.method == "l1":
-            self.scores_ = _l1_scores(X, y, classification, rng)
+            self.scores_ = _l1_scores(X, y, classification, rng, self.k == "auto")
             if self.k == "auto":
                 self.threshold_ = np.zeros(p)
         else:
@@ -287,32 +291,79 @@ def _thresholds(shadow_scores, discrete, shadow_discrete):
     return out
 
 
-def _l1_scores(X, y, classification, rng):
+def _l1_scores(X, y, classification, rng, choose=True):
+    """|coefficients| of the L1-path model with the lowest relaxed BIC.
+
+    With ``choose=False`` (a fixed ``k``), those of the least penalized
+    path model, which ranks every feature.
+
+    Along the L1 regularization path each distinct set of selected features
+    is refit with (almost) no penalty and scored by the Bayesian information
+    criterion, ``-2 log-likelihood + n_parameters log(n_samples)``; the path
+    model of the best set gives the scores. Refitting ("relaxed lasso")
+    matters: the shrunk path fits favour letting noise features in, and so
+    does the cross-validated penalty.
+    """
     X = StandardScaler(with_mean=not sparse.issparse(X)).fit_transform(X)
-    seed = rng.randint(np.iinfo(np.int32).max)
+    n = X.shape[0]
+    if classification:
+        n_classes = np.count_nonzero(np.bincount(y))
+        if n_classes < 2:
+            return np.zeros(X.shape[1])
+        seed = rng.randint(np.iinfo(np.int32).max)
+        solver = "liblinear" if n_classes == 2 else "saga"
+        strengths = l1_min_c(X, y, loss="log") * np.logspace(0.05, 3, _PATH_LENGTH)
+
+        def path_coef(c):
+            return LogisticRegression(
+                C=c, l1_ratio=1.0, solver=solver, tol=1e-4, max_iter=500,
+                random_state=seed,
+            ).fit(X, y).coef_
+
+        def deviance(columns):
+            if not len(columns):
+                return 2 * n * log_loss(y, np.tile(np.bincount(y) / n, (n, 1)))
+            refit = LogisticRegression(
+                C=100.0, solver="newton-cholesky", max_iter=100
+            ).fit(X[:, columns], y)
+            return 2 * n * log_loss(y, refit.predict_proba(X[:, columns]))
+
+        per_feature = n_classes - 1
+    else:
+        if n < 3:
+            return np.zeros(X.shape[1])
+        y = y - y.mean()
+        alpha_max = np.max(np.abs(X.T @ y)) / n
+        strengths = (alpha_max if alpha_max > 0 else 1.0) * np.logspace(
+            -0.05, -3, _PATH_LENGTH
+        )
+
+        def path_coef(alpha):
+            return Lasso(alpha=alpha, max_iter=2000, tol=1e-4).fit(X, y).coef_
+
+        def deviance(columns):
+            if not len(columns):
+                return n * np.log(np.mean(y**2) + 1e-300)
+            refit = LinearRegression().fit(X[:, columns], y)
+            residual = y - refit.predict(X[:, columns])
+            return n * np.log(np.mean(residual**2) + 1e-300)
+
+        per_feature = 1
+    best = None
+    seen = set()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        warnings.simplefilter("ignore", FutureWarning)
-        if classification:
-            counts = np.bincount(y)
-            if np.count_nonzero(counts) < 2:
-                return np.zeros(X.shape[1])
-            n_folds = min(3, counts[counts > 0].min())
-            if n_folds >= 2:
-                model = LogisticRegressionCV(
-                    Cs=10, l1_ratios=(1.0,), solver="saga", tol=1e-3, max_iter=300,
-                    cv=StratifiedKFold(n_folds, shuffle=True, random_state=seed),
-                    scoring="neg_log_loss", random_state=seed,
-                    use_legacy_attributes=False,
-                )
-            else:
-                model = LogisticRegression(
-                    C=1.0, l1_ratio=1.0, solver="saga", tol=1e-3, max_iter=300,
-                    random_state=seed,
-                )
-            coef = model.fit(X, y).coef_
-            return np.abs(np.atleast_2d(coef)).max(axis=0)
-        if X.shape[0] < 3:
-            return np.zeros(X.shape[1])
-        model = LassoCV(cv=KFold(3, shuffle=True, random_state=seed), random_state=seed)
-        return np.abs(model.fit(X, y).coef_)
+        if not choose:
+            return np.abs(np.atleast_2d(path_coef(strengths[-1]))).max(axis=0)
+        for strength in strengths:
+            coef = np.abs(np.atleast_2d(path_coef(strength))).max(axis=0)
+            support = tuple(np.flatnonzero(coef))
+            if support in seen:
+                continue
+            seen.add(support)
+            bic = deviance(list(support)) + per_feature * len(support) * np.log(n)
+            if best is None or bic < best[0]:
+                best = (bic, coef)
+            if len(support) > min(n // 2, 200):
+                break  # larger models cannot be estimated reliably anyway
+    return best[1]

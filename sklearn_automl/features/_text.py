@@ -174,6 +174,7 @@ class TextFeatures(TransformerMixin, BaseEstimator):
         width = min(self.n_components or 0, tfidf.shape[1] - 1, tfidf.shape[0] - 1)
         if self.n_components is not None and width >= 1:
             self.svd_ = TruncatedSVD(width, random_state=self.random_state)
+            self.svd_.set_output(transform="default")
             self.svd_.fit(tfidf)
         return tfidf
 
