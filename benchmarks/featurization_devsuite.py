@@ -36,6 +36,11 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+# Measure the checkout this script is in, even where another checkout is
+# installed in editable mode (its import hook would win over sys.path).
+sys.meta_path[:] = [f for f in sys.meta_path
+                    if "__editable__" not in getattr(f, "__module__", "")]
+sys.path.insert(0, str(HERE.parent))
 
 from _suite import higher_is_better, load_suite, load_task, peak_rss_mb, score_task
 
