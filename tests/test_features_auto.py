@@ -1,6 +1,7 @@
 """AutoFeaturizer: the whole table, its layout, and bad input."""
 
 import logging
+import os
 import pickle
 
 import numpy as np
@@ -215,3 +216,51 @@ def test_target_encoding_and_selection_need_y(table):
     with pytest.raises(ValueError, match="selector='l1' needs y"):
         AutoFeaturizer(high_cardinality_encoder="ordinal", selector="l1",
                        text_width=4).fit(X)
+
+
+# ------------------------------------------------------------------ property
+def _random_table(draw):
+    from hypothesis import strategies as st
+
+    n = draw(st.integers(3, 30))
+    kinds = draw(st.lists(st.sampled_from(
+        ["float", "int", "label", "bool", "date", "mixed"]), min_size=1, max_size=5))
+    columns = {}
+    for j, kind in enumerate(kinds):
+        missing = st.none() if kind != "int" else st.nothing()
+        values = {
+            "float": st.floats(-1e6, 1e6, allow_nan=False),
+            "int": st.integers(-5, 5),
+            "label": st.sampled_from(["a", "b", "c", "d"]),
+            "bool": st.booleans(),
+            "date": st.datetimes(min_value=pd.Timestamp("1990-01-01").to_pydatetime(),
+                                 max_value=pd.Timestamp("2030-01-01").to_pydatetime()),
+            "mixed": st.one_of(st.integers(0, 3), st.sampled_from(["x", "y"])),
+        }[kind]
+        columns[f"{kind}{j}"] = draw(st.lists(st.one_of(values, missing), min_size=n,
+                                              max_size=n))
+    frame = pd.DataFrame(columns)
+    for name in frame:
+        if name.startswith("date"):
+            frame[name] = pd.to_datetime(frame[name])
+    return frame
+
+
+def test_any_small_table_featurizes_row_by_row():
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    @settings(max_examples=int(os.environ.get("FEATURES_EXAMPLES", "40")), deadline=None,
+              suppress_health_check=[HealthCheck.too_slow])
+    @given(st.data())
+    def check(data):
+        X = _random_table(data.draw)
+        feat = AutoFeaturizer(high_cardinality_encoder="ordinal", random_state=0)
+        out = feat.fit_transform(X)
+        assert out.shape == (len(X), len(feat.get_feature_names_out()))
+        assert np.isfinite(out).all()
+        # each row's features depend on that row only: no shift, no mixing
+        order = np.random.RandomState(0).permutation(len(X))
+        np.testing.assert_allclose(feat.transform(X.iloc[order]), out[order], atol=1e-5)
+
+    check()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import numbers
+import warnings
 from typing import ClassVar
 
 import numpy as np
@@ -302,6 +303,8 @@ class AutoFeaturizer(TransformerMixin, BaseEstimator):
         self.missing_indicator_columns_ = self._indicator_columns(X, y)
         self.transformer_ = self._make_transformer(X, y, dtype)
         out = self.transformer_.fit_transform(X, y)
+        if not out.shape[1]:  # every column left out
+            out = out.astype(dtype)
         self._names = self._output_names()
         self.categorical_features_ = np.arange(self._n_ordinal)
         self.selector_ = None
@@ -417,10 +420,11 @@ class AutoFeaturizer(TransformerMixin, BaseEstimator):
                 rows = check_random_state(self._seed).choice(
                     len(y), _MISSING_TEST_ROWS, replace=False)
                 flags, target = flags[rows], y[rows]
-            if self._classification(target):
-                pvalues = f_classif(flags.astype(np.float64), target)[1]
-            else:
-                pvalues = f_regression(flags.astype(np.float64), target.astype(np.float64))[1]
+            test = f_classif if self._classification(target) else f_regression
+            with warnings.catch_warnings(), np.errstate(all="ignore"):
+                # one class, or a flag that splits y perfectly: p is NaN or 0
+                warnings.simplefilter("ignore", RuntimeWarning)
+                pvalues = test(flags.astype(np.float64), target)[1]
             chosen = [c for c, p in zip(chosen, pvalues, strict=True) if p < _MISSING_ALPHA]
         return [self._column(X, j) for j in chosen]
 
@@ -459,7 +463,9 @@ class AutoFeaturizer(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self, "transformer_")
         X = validate_table(self, X, reset=False)
-        if self.transformer_.sparse_output_:
+        if not len(self._names):  # every column left out
+            out = np.zeros((X.shape[0], 0), dtype=float_dtype(self.dtype))
+        elif self.transformer_.sparse_output_:
             out = self.transformer_.transform(X)
         else:
             out = self._transform_into_one_array(X)
