@@ -213,8 +213,14 @@ def _table(rows, args):
     by_task = {}
     for r in ok:
         by_task.setdefault((r["task"], r["metric"]), {})[r["system"]] = r
+    commit = subprocess.run(
+        ["git", "-C", str(HERE.parent), "rev-parse", "--short", "HEAD"],
+        capture_output=True, text=True, check=False,
+    ).stdout.strip()
     lines = [
         f"# AutoML with the AutoFeaturizer vs the foundation featurizer ({FOUNDATION})",
+        "",
+        f"Code: commit {commit or 'unknown'} (its AutoML search for both systems).",
         "",
         (f"Budget {args.budget:g} s per fit, `n_jobs={args.n_jobs}`, seed {args.seed}, "
         "the suite's split (75/25, random_state=0, stratified), test-set scores. "
