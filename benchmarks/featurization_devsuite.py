@@ -229,7 +229,8 @@ def _table(rows, args):
         "developers' work (load average in the table), so trial counts vary."),
         "",
         ("Command: `python benchmarks/featurization_devsuite.py --budget "
-        f"{args.budget:g} --n-jobs {args.n_jobs} --out <this file without suffix>`"),
+        f"{args.budget:g} --n-jobs {args.n_jobs} --seed {args.seed} "
+        "--out <this file without suffix>`"),
         "",
         ("| task | metric | foundation | features | better | trials (f / F) | "
         "best family (f / F) | featurizer knobs of the best (F) | load1 (f / F) |"),

@@ -285,6 +285,11 @@ class AutoFeaturizer(TransformerMixin, BaseEstimator):
     def _fit(self, X, y):
         dtype = float_dtype(self.dtype)
         X = validate_table(self, X, reset=True)
+        if self.selector is not None and y is None:
+            raise ValueError(
+                f"selector={self.selector!r} needs y; pass y to fit or set "
+                "selector=None."
+            )
         if y is not None:
             y = np.asarray(y)
             if y.ndim != 1 or len(y) != X.shape[0]:
@@ -309,11 +314,6 @@ class AutoFeaturizer(TransformerMixin, BaseEstimator):
         self.categorical_features_ = np.arange(self._n_ordinal)
         self.selector_ = None
         if self.selector is not None and out.shape[1] > self._n_ordinal:
-            if y is None:
-                raise ValueError(
-                    f"selector={self.selector!r} needs y; pass y to fit or set "
-                    "selector=None."
-                )
             self.selector_ = FeatureSelector(
                 method=self.selector, k=self.k, target_type=self.target_type,
                 random_state=self._seed,
