@@ -643,8 +643,10 @@ class AutoMLClassifier(ClassifierMixin, BaseAutoML):
     best_score_ : float
         Its mean cross-validated score (NaN for an unvalidated fallback).
     column_kinds_ : dict
-        How each input column was treated (``"numeric"``, ``"categorical"``,
-        ``"drop"``), keyed by name (DataFrames) or position.
+        How each input column was treated, keyed by name (DataFrames) or
+        position: ``"numeric"``, ``"boolean"``, ``"categorical"``,
+        ``"high_cardinality"``, ``"datetime"``, ``"text"``, ``"id"`` or
+        ``"constant"`` (the last two are left out of the features).
     best_index_ : int or None
         Index of the best trial in ``cv_results_``.
     cv_results_ : dict of ndarray
