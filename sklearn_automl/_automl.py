@@ -24,6 +24,7 @@ from sklearn.base import (
     _fit_context,
     clone,
 )
+from sklearn.exceptions import DataConversionWarning
 from sklearn.metrics import check_scoring, get_scorer
 from sklearn.model_selection import (
     KFold,
@@ -558,7 +559,7 @@ def _as_1d(y, name):
         warnings.warn(
             "A column-vector y was passed when a 1d array was expected. Please "
             "change the shape of y to (n_samples,), for example using ravel().",
-            _data_conversion_warning(),
+            DataConversionWarning,
             stacklevel=4,
         )
         y = y.ravel()
@@ -570,12 +571,6 @@ def _as_1d(y, name):
     if y.shape[0] == 0:
         raise ValueError("y is empty; at least one sample is needed.")
     return y
-
-
-def _data_conversion_warning():
-    from sklearn.exceptions import DataConversionWarning
-
-    return DataConversionWarning
 
 
 class AutoMLClassifier(ClassifierMixin, BaseAutoML):
