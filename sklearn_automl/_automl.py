@@ -43,16 +43,21 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._evaluate import _limit_threads, evaluate
+from ._evaluate import _limit_threads
+from ._execution import SequentialExecutor
 from ._history import History, TrialResult
 from ._plan import make_plan
 from .search import (
+    ASHA,
     BayesianSearch,
     EvolutionarySearch,
+    FullFidelity,
     GridSearch,
+    Hyperband,
     RandomSearch,
     Searcher,
     SearchExhausted,
+    SuccessiveHalving,
 )
 
 __all__ = ["AutoMLClassifier", "AutoMLRegressor", "BaseAutoML"]
@@ -72,6 +77,12 @@ _SEARCHERS = {
     "grid": GridSearch,
     "bayesian": BayesianSearch,
     "evolutionary": EvolutionarySearch,
+}
+
+_SCHEDULES = {
+    "successive_halving": SuccessiveHalving,
+    "hyperband": Hyperband,
+    "asha": ASHA,
 }
 
 
@@ -94,6 +105,9 @@ class BaseAutoML(BaseEstimator):
             None,
         ],
         "search": [StrOptions(set(_SEARCHERS)), Searcher],
+        "schedule": [
+            StrOptions(set(_SCHEDULES)), HasMethods(["next_job", "report"]), None
+        ],
         "estimators": [list, tuple, str, None],
         "n_jobs": [numbers.Integral, None],
         "random_state": ["random_state"],
@@ -108,6 +122,7 @@ class BaseAutoML(BaseEstimator):
         scoring=None,
         cv=None,
         search="random",
+        schedule=None,
         estimators=None,
         n_jobs=None,
         random_state=None,
@@ -118,6 +133,7 @@ class BaseAutoML(BaseEstimator):
         self.scoring = scoring
         self.cv = cv
         self.search = search
+        self.schedule = schedule
         self.estimators = estimators
         self.n_jobs = n_jobs
         self.random_state = random_state
@@ -158,9 +174,10 @@ class BaseAutoML(BaseEstimator):
             self.scorer_ = scorer
             model_seed = int(rng.randint(np.iinfo(np.int32).max))
             searcher = self._make_searcher(plan, rng)
+            scheduler = self._make_scheduler(searcher)
             deadline = None if self.time_budget is None else start + self.time_budget
             history = self._search(
-                plan, searcher, X, y, splits, scorer, model_seed, n_threads, deadline
+                plan, scheduler, X, y, splits, scorer, model_seed, n_threads, deadline
             )
             self._refit(plan, history, X, y, model_seed, n_threads, deadline)
         self.search_time_ = time.monotonic() - start
@@ -310,62 +327,70 @@ class BaseAutoML(BaseEstimator):
         return searcher.set_params(**updates)
 
     # --------------------------------------------------------------- search
-    def _search(self, plan, searcher, X, y, splits, scorer, model_seed, n_threads,
+    def _make_scheduler(self, searcher):
+        schedule = self.schedule
+        if schedule is None:
+            return FullFidelity(searcher)
+        if isinstance(schedule, str):
+            return _SCHEDULES[schedule](searcher)
+        scheduler = clone(schedule)
+        if scheduler.get_params(deep=False).get("searcher") is None:
+            scheduler.set_params(searcher=searcher)
+        return scheduler
+
+    def _search(self, plan, scheduler, X, y, splits, scorer, model_seed, n_threads,
                 deadline):
         history = History(max_oof_trials=_MAX_OOF_TRIALS)
         classes = getattr(self, "classes_", None)
         n_rows = X.shape[0]
         train_frac = float(np.mean([len(tr) for tr, _ in splits])) / n_rows
-        n_folds = len(splits)
-        trial_cost = {}  # family -> predicted seconds of a whole trial
+        # family -> (fit seconds of a whole trial at fidelity 1, predict seconds)
+        costs = {}
+        executor = SequentialExecutor()
+        executor.start(X, y, splits, scorer, classes=classes, subsample_seed=model_seed)
+        running = {}  # trial_id -> Job
         trial_id = 0
-        while self.max_trials is None or trial_id < self.max_trials:
-            search_deadline = None
-            if deadline is not None:
-                search_deadline = deadline - self._refit_reserve(history, train_frac)
-                left = search_deadline - time.monotonic()
-                # Stop when no family with a known cost fits, unless some family
-                # has not been tried yet (its cost is unknown).
-                if left <= 0 or (
-                    len(trial_cost) == len(plan.components)
-                    and min(trial_cost.values()) > left
-                ):
-                    break
-            try:
-                config = searcher.ask()
-            except SearchExhausted:
-                logger.info("The search space is exhausted after %d trials.", trial_id)
-                break
-            family = config["family"]
-            params = plan.model_params(config)
-            estimate = trial_cost.get(family)
-            if search_deadline is not None and estimate is not None and (
-                time.monotonic() + estimate > search_deadline
-            ):
-                result = TrialResult(
-                    trial_id, config, family, params, "skipped",
-                    error="predicted to overrun the time budget",
-                )
-            else:
-                threads = plan.components[family].n_threads(n_threads, n_rows)
-                pipeline = plan.build(config, random_state=model_seed, n_jobs=threads)
-                result = evaluate(
-                    pipeline, X, y, splits, scorer, trial_id=trial_id, config=config,
-                    family=family, params=params, classes=classes,
-                    deadline=search_deadline, n_threads=threads,
-                )
-                if result.scores.size:
-                    per_fold = (result.fit_time + result.predict_time) / len(
-                        result.scores
+        stopping = False
+        try:
+            while True:
+                while not stopping and executor.n_running < executor.n_workers:
+                    if self.max_trials is not None and trial_id >= self.max_trials:
+                        stopping = True
+                        break
+                    search_deadline = None
+                    if deadline is not None:
+                        search_deadline = deadline - self._refit_reserve(history, train_frac)
+                        if self._out_of_time(plan, scheduler, costs, search_deadline):
+                            stopping = True
+                            break
+                    try:
+                        job = scheduler.next_job()
+                    except SearchExhausted:
+                        logger.info(
+                            "The search space is exhausted after %d trials.", trial_id
+                        )
+                        stopping = True
+                        break
+                    if job is None:  # waiting for running trials (promotions)
+                        break
+                    task = self._trial_task(
+                        plan, job, trial_id, costs, search_deadline, model_seed,
+                        n_threads, n_rows,
                     )
-                    trial_cost[family] = per_fold * n_folds
-                else:  # failed, or stopped inside its first fold: a lower bound
-                    scale = n_folds if result.status == "timeout" else 1
-                    trial_cost[family] = result.duration * scale
-            searcher.tell(config, result.mean_score if result.ok else None)
-            history.append(result)
-            self._log_trial(result, history)
-            trial_id += 1
+                    trial_id += 1
+                    if isinstance(task, TrialResult):  # skipped: predicted too slow
+                        self._record(task, job, scheduler, history)
+                        continue
+                    running[task["trial_id"]] = job
+                    executor.submit(task)
+                if executor.n_running == 0:
+                    break
+                for result in executor.collect():
+                    job = running.pop(result.trial_id)
+                    self._update_costs(costs, result, len(splits))
+                    self._record(result, job, scheduler, history)
+        finally:
+            executor.close()
         self.history_ = history
         self.n_trials_ = len(history)
         self.cv_results_ = history.cv_results()
@@ -373,11 +398,71 @@ class BaseAutoML(BaseEstimator):
         return history
 
     @staticmethod
+    def _out_of_time(plan, scheduler, costs, search_deadline):
+        """No time left, or no family fits at the lowest fidelity.
+
+        While some family has not been tried yet its cost is unknown, so the
+        search goes on.
+        """
+        left = search_deadline - time.monotonic()
+        if left <= 0:
+            return True
+        if len(costs) < len(plan.components):
+            return False
+        low = min(getattr(scheduler, "fidelities_", [1.0]))
+        return min(fit * low + predict for fit, predict in costs.values()) > left
+
+    def _trial_task(self, plan, job, trial_id, costs, search_deadline, model_seed,
+                    n_threads, n_rows):
+        """``evaluate`` keyword arguments for ``job``, or a skipped TrialResult."""
+        config = job.config
+        family = config["family"]
+        params = plan.model_params(config)
+        cost = costs.get(family)
+        if search_deadline is not None and cost is not None and (
+            time.monotonic() + cost[0] * job.fidelity + cost[1] > search_deadline
+        ):
+            return TrialResult(
+                trial_id, config, family, params, "skipped",
+                error="predicted to overrun the time budget", fidelity=job.fidelity,
+            )
+        rows, iterations = plan.fidelity_split(config, job.fidelity)
+        threads = plan.components[family].n_threads(n_threads, n_rows)
+        pipeline = plan.build(
+            config, random_state=model_seed, n_jobs=threads,
+            iteration_fraction=iterations,
+        )
+        return {
+            "estimator": pipeline, "trial_id": trial_id, "config": config,
+            "family": family, "params": params, "deadline": search_deadline,
+            "n_threads": threads, "row_fraction": rows, "fidelity": job.fidelity,
+        }
+
+    @staticmethod
+    def _update_costs(costs, result, n_folds):
+        """Learn a family's trial cost (fit scaled to fidelity 1, predict as is)."""
+        fidelity = max(result.fidelity, 1e-3)
+        if result.scores.size:
+            k = len(result.scores)
+            costs[result.family] = (
+                result.fit_time / k * n_folds / fidelity,
+                result.predict_time / k * n_folds,
+            )
+        else:  # failed, or stopped inside its first fold: a lower bound
+            scale = n_folds if result.status == "timeout" else 1
+            costs[result.family] = (result.duration * scale / fidelity, 0.0)
+
+    def _record(self, result, job, scheduler, history):
+        scheduler.report(job, result.mean_score if result.ok else None)
+        history.append(result)
+        self._log_trial(result, history)
+
+    @staticmethod
     def _refit_reserve(history, train_frac):
         best = history.best()
         if best is None:
             return 0.0
-        per_fold = best.fit_time / max(len(best.scores), 1)
+        per_fold = best.fit_time / max(len(best.scores), 1) / max(best.fidelity, 1e-3)
         return _REFIT_SAFETY * per_fold / max(train_frac, 1e-3)
 
     def _log_trial(self, result, history):
@@ -385,8 +470,9 @@ class BaseAutoML(BaseEstimator):
             return
         best = history.best()
         logger.info(
-            "trial %d %-22s %-8s score=%.5f best=%.5f (%.2fs)%s",
-            result.trial_id, result.family, result.status, result.mean_score,
+            "trial %d %-22s f=%.3f %-8s score=%.5f best=%.5f (%.2fs)%s",
+            result.trial_id, result.family, result.fidelity, result.status,
+            result.mean_score,
             best.mean_score if best else math.nan, result.duration,
             f" {result.error}" if result.error else "",
         )
@@ -604,6 +690,17 @@ class AutoMLClassifier(ClassifierMixin, BaseAutoML):
         :class:`~sklearn_automl.search.Searcher` may be passed (its
         ``space``, ``initial_configs`` and ``random_state`` are filled in
         when left ``None``).
+    schedule : {"successive_halving", "hyperband", "asha"}, scheduler or \
+            None, default=None
+        How much budget (fidelity) each configuration gets: ``None`` runs
+        every configuration on all the data; the multi-fidelity schedules
+        start configurations on a fraction of each fold's training rows
+        (and of the trees / boosting rounds of iterative models) and
+        promote the best ``1/eta`` to higher fidelities (see
+        :ref:`searchers`). Scheduler objects from
+        :mod:`sklearn_automl.search` are cloned; their ``searcher`` is the
+        one of ``search`` when left ``None``. The best model is chosen
+        among the trials at the highest fidelity reached.
     estimators : list or None, default=None
         Model families to search: built-in names (``"lightgbm"``,
         ``"linear"``, ``"hist_gradient_boosting"``, ``"random_forest"``,
@@ -753,6 +850,9 @@ class AutoMLRegressor(RegressorMixin, BaseAutoML):
     search : {"random", "grid", "bayesian", "evolutionary"} or Searcher, \
             default="random"
         The search strategy.
+    schedule : {"successive_halving", "hyperband", "asha"}, scheduler or \
+            None, default=None
+        Multi-fidelity schedule (see :class:`AutoMLClassifier`).
     estimators : list or None, default=None
         Built-in family names (``"lightgbm"``, ``"linear"`` (ridge),
         ``"hist_gradient_boosting"``, ``"random_forest"``, ``"extra_trees"``,

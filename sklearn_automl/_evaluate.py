@@ -8,6 +8,7 @@ the estimator does (raise, return garbage scores), the outcome is a
 from __future__ import annotations
 
 import contextlib
+import math
 import signal
 import threading
 import time
@@ -20,7 +21,10 @@ from sklearn.utils import _safe_indexing
 
 from ._history import TrialResult
 
-__all__ = ["evaluate"]
+__all__ = ["evaluate", "subsample_rows"]
+
+#: the fewest training rows a low-fidelity fold keeps
+_MIN_ROWS = 20
 
 
 def _limit_threads(n_threads):
@@ -107,6 +111,9 @@ def evaluate(
     return_oof=True,
     deadline=None,
     n_threads=None,
+    row_fraction=1.0,
+    fidelity=1.0,
+    subsample_seed=0,
 ):
     """Cross-validate ``estimator`` on the given splits.
 
@@ -130,6 +137,15 @@ def evaluate(
         recorded as ``"timeout"``.
     n_threads : int, optional
         Limit of BLAS/OpenMP threads inside the trial.
+    row_fraction : float, default=1.0
+        Train each fold on this fraction of its training rows (stratified
+        for classification, the same rows for every trial with the same
+        ``subsample_seed``); validation rows are never subsampled, so scores
+        at different fractions are comparable.
+    fidelity : float, default=1.0
+        The scheduler's fidelity of this trial, recorded in the result.
+    subsample_seed : int, default=0
+        Seed of the row subsample.
 
     Returns
     -------
@@ -142,6 +158,8 @@ def evaluate(
         family=family,
         params=dict(params or {}),
         status="ok",
+        n_resources=float(min(row_fraction, 1.0)),
+        fidelity=float(fidelity),
     )
     n = _num_samples(X)
     oof = None
@@ -151,7 +169,12 @@ def evaluate(
             warnings.catch_warnings()
         ):
             warnings.simplefilter("ignore")
-            for train, test in splits:
+            for k, (train, test) in enumerate(splits):
+                if row_fraction < 1:
+                    train = subsample_rows(
+                        train, row_fraction, y=y if classes is not None else None,
+                        seed=subsample_seed + k,
+                    )
                 if deadline is not None and time.monotonic() > deadline:
                     raise _TrialTimeout
                 est = clone(estimator)
@@ -188,6 +211,43 @@ def evaluate(
             result.oof = oof
     result.duration = time.monotonic() - t0
     return result
+
+
+def subsample_rows(train, fraction, *, y=None, seed=0):
+    """A sorted subsample of the row indices ``train``.
+
+    Parameters
+    ----------
+    train : ndarray of int
+        Row indices to draw from.
+    fraction : float
+        Share of ``train`` to keep (at least ``min(len(train), 20)`` rows).
+    y : array-like, optional
+        Labels of all rows: when given, every class keeps its share of the
+        rows (at least one each).
+    seed : int, default=0
+
+    Returns
+    -------
+    subset : ndarray of int
+    """
+    train = np.asarray(train)
+    n = len(train)
+    k = max(math.ceil(fraction * n), min(n, _MIN_ROWS))
+    if k >= n:
+        return train
+    rng = np.random.default_rng(seed)
+    drawn = train[rng.permutation(n)]
+    if y is None:
+        return np.sort(drawn[:k])
+    _, labels = np.unique(np.asarray(y)[drawn], return_inverse=True)
+    counts = np.bincount(labels)
+    # Rank of each drawn row among the drawn rows of its class.
+    order = np.argsort(labels, kind="stable")
+    rank = np.empty(n, dtype=np.int64)
+    rank[order] = np.arange(n) - np.repeat(np.cumsum(counts) - counts, counts)
+    quota = np.maximum(1, np.round(k * counts / n)).astype(np.int64)
+    return np.sort(drawn[rank < quota[labels]])
 
 
 def _num_samples(X):

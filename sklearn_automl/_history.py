@@ -46,7 +46,10 @@ class TrialResult:
     error : str or None
         ``"ExceptionType: message"`` of a failed trial.
     n_resources : float
-        Fraction of the training rows used (1.0 at full fidelity).
+        Fraction of each fold's training rows used (1.0 at full fidelity).
+    fidelity : float
+        The scheduler's fidelity in ``(0, 1]`` (rows and, for iterative
+        models, iterations; 1.0 is the full model).
     duration : float
         Wall-clock seconds of the whole evaluation, overhead included.
     """
@@ -64,6 +67,7 @@ class TrialResult:
     oof: np.ndarray | None = None
     error: str | None = None
     n_resources: float = 1.0
+    fidelity: float = 1.0
     duration: float = 0.0
 
     @property
@@ -93,7 +97,7 @@ class History:
         if self.max_oof_trials is not None and result.oof is not None:
             kept = [t for t in self.trials if t.oof is not None]
             if len(kept) > self.max_oof_trials:
-                worst = min(kept, key=lambda t: (t.mean_score, -t.trial_id))
+                worst = min(kept, key=lambda t: (t.fidelity, t.mean_score, -t.trial_id))
                 worst.oof = None
 
     @property
@@ -101,18 +105,32 @@ class History:
         return [t for t in self.trials if t.ok]
 
     def best(self):
-        """The successful trial with the highest mean score (earliest on ties)."""
+        """The best successful trial at the highest fidelity reached.
+
+        Scores at a lower fidelity come from models trained on less data, so
+        they only compete among themselves; ties go to the earliest trial.
+        """
         ok = self.successful
         if not ok:
             return None
-        return max(ok, key=lambda t: (t.mean_score, -t.trial_id))
+        top = max(t.fidelity for t in ok)
+        return max(
+            (t for t in ok if t.fidelity == top), key=lambda t: (t.mean_score, -t.trial_id)
+        )
 
     def ranks(self):
-        """Rank per trial (1 = best, failed trials last), like GridSearchCV."""
+        """Rank per trial (1 = :meth:`best`, failed trials last).
+
+        Like ``GridSearchCV``'s ``rank_test_score``, except that trials at a
+        higher fidelity rank before every trial at a lower one.
+        """
+        n = len(self.trials)
+        ok = np.array([t.ok for t in self.trials], dtype=bool)
+        fid = np.array([t.fidelity if t.ok else -np.inf for t in self.trials])
         means = np.array([t.mean_score if t.ok else -np.inf for t in self.trials])
-        order = np.argsort(-means, kind="stable")
-        ranks = np.empty(len(means), dtype=np.int32)
-        ranks[order] = np.arange(1, len(means) + 1)
+        order = np.lexsort((np.arange(n), -means, -fid, ~ok))
+        ranks = np.empty(n, dtype=np.int32)
+        ranks[order] = np.arange(1, n + 1)
         return ranks
 
     def cv_results(self):
@@ -130,6 +148,7 @@ class History:
                 [t.predict_time / max(len(t.scores), 1) for t in self.trials]
             ),
             "n_resources": np.array([t.n_resources for t in self.trials]),
+            "fidelity": np.array([t.fidelity for t in self.trials]),
             "params": [dict(t.params) for t in self.trials],
         }
         names = sorted({k for t in self.trials for k in t.params})
@@ -151,7 +170,8 @@ class History:
     def leaderboard(self):
         """A DataFrame of all trials, best first."""
         cols = [
-            "rank", "trial_id", "family", "mean_score", "std_score", "fit_time",
+            "rank", "trial_id", "family", "fidelity", "mean_score", "std_score",
+            "fit_time",
             "predict_time", "status", "error", "params",
         ]
         if not self.trials:
@@ -162,6 +182,7 @@ class History:
                 "rank": int(r),
                 "trial_id": t.trial_id,
                 "family": t.family,
+                "fidelity": t.fidelity,
                 "mean_score": t.mean_score,
                 "std_score": t.std_score,
                 "fit_time": t.fit_time,

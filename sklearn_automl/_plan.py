@@ -22,6 +22,8 @@ and :meth:`Plan.model_params` into that pipeline's ``set_params`` arguments.
 from __future__ import annotations
 
 import logging
+import math
+import numbers
 
 from sklearn.pipeline import Pipeline
 from sklearn.utils import get_tags
@@ -199,14 +201,40 @@ class Plan:
             )
         return out
 
-    def build(self, config, *, random_state=None, n_jobs=None):
-        """An unfitted pipeline for ``config``."""
+    def fidelity_split(self, config, fidelity):
+        """``(row_fraction, iteration_fraction)`` of a trial at ``fidelity``.
+
+        Families with an iteration parameter (trees, boosting rounds,
+        epochs) get ``sqrt(fidelity)`` of the rows and of the iterations,
+        the others ``fidelity`` of the rows, so that a trial's cost scales
+        roughly linearly with the fidelity for every family.
+        """
+        fidelity = float(fidelity)
+        if fidelity >= 1:
+            return 1.0, 1.0
+        if self.components[config["family"]].fidelity_param is None:
+            return fidelity, 1.0
+        root = math.sqrt(fidelity)
+        return root, root
+
+    def build(self, config, *, random_state=None, n_jobs=None, iteration_fraction=1.0):
+        """An unfitted pipeline for ``config``.
+
+        ``iteration_fraction < 1`` scales the family's ``fidelity_param``
+        (number of trees, boosting rounds, epochs) down, keeping at least 1.
+        """
         comp = self.components[config["family"]]
         model_params, features = {}, self.featurizer_params(comp)
         for name, value in self.model_params(config).items():
             step, param = name.split("__", 1)
             (features if step == "features" else model_params)[param] = value
         model = comp.build(model_params, random_state=random_state, n_jobs=n_jobs)
+        if iteration_fraction < 1 and comp.fidelity_param is not None:
+            full = model.get_params()[comp.fidelity_param]
+            if isinstance(full, numbers.Integral):
+                model.set_params(**{
+                    comp.fidelity_param: max(1, round(full * iteration_fraction))
+                })
         featurizer = AutoFeaturizer(kinds=self.kinds, random_state=random_state, **features)
         return Pipeline([("features", featurizer), ("model", model)])
 

@@ -46,8 +46,8 @@ def test_leaderboard_and_cv_results(binary_data):
     clf = AutoMLClassifier(**FAST).fit(X, y)
     lb = clf.leaderboard_
     assert list(lb.columns) == [
-        "rank", "trial_id", "family", "mean_score", "std_score", "fit_time",
-        "predict_time", "status", "error", "params",
+        "rank", "trial_id", "family", "fidelity", "mean_score", "std_score",
+        "fit_time", "predict_time", "status", "error", "params",
     ]
     assert lb["rank"].tolist() == sorted(lb["rank"])
     assert lb.iloc[0]["mean_score"] == pytest.approx(clf.best_score_)

@@ -143,7 +143,7 @@ class ThresholdPruner(BaseEstimator):
 class _Scheduler(BaseEstimator):
     """State shared by the schedulers: job ids, results, searcher feedback."""
 
-    def __init__(self, searcher, *, pruner=None):
+    def __init__(self, searcher=None, *, pruner=None):
         self.searcher = searcher
         self.pruner = pruner
 
@@ -197,6 +197,11 @@ class _Scheduler(BaseEstimator):
     def _ensure_started(self):
         if hasattr(self, "results_"):
             return
+        if self.searcher is None:
+            raise ValueError(
+                f"{type(self).__name__} needs a searcher: pass one, e.g. "
+                f"{type(self).__name__}(RandomSearch(space))."
+            )
         self.results_ = []
         self.pending_ = {}
         self.pruned_ = set()
@@ -251,8 +256,9 @@ class FullFidelity(_Scheduler):
 
     Parameters
     ----------
-    searcher : Searcher
-        Source of configurations.
+    searcher : Searcher, optional
+        Source of configurations (an AutoML estimator fills in its own when
+        ``None``).
     pruner : MedianPruner or ThresholdPruner, optional
         Records the scores (``pruned_``); nothing to stop at one fidelity.
 
@@ -347,8 +353,9 @@ class SuccessiveHalving(_Scheduler):
 
     Parameters
     ----------
-    searcher : Searcher
-        Source of configurations.
+    searcher : Searcher, optional
+        Source of configurations (an AutoML estimator fills in its own when
+        ``None``).
     min_fidelity : float, default=1/9
         Lowest fidelity (rounded up so that rungs are ``eta`` apart and the
         top one is ``max_fidelity``).
@@ -382,7 +389,7 @@ class SuccessiveHalving(_Scheduler):
      0.333, 0.333, 0.333, 1.0]
     """
 
-    def __init__(self, searcher, *, min_fidelity=1 / 9, max_fidelity=1.0, eta=3,
+    def __init__(self, searcher=None, *, min_fidelity=1 / 9, max_fidelity=1.0, eta=3,
                  n_configs=None, pruner=None):
         super().__init__(searcher, pruner=pruner)
         self.min_fidelity = min_fidelity
@@ -433,7 +440,9 @@ class Hyperband(SuccessiveHalving):
 
     Parameters
     ----------
-    searcher : Searcher
+    searcher : Searcher, optional
+        Source of configurations (an AutoML estimator fills in its own when
+        ``None``).
     min_fidelity : float, default=1/9
     max_fidelity : float, default=1.0
     eta : float, default=3
@@ -454,7 +463,7 @@ class Hyperband(SuccessiveHalving):
     [(0, 0.111), (1, 0.333), (2, 1.0)]
     """
 
-    def __init__(self, searcher, *, min_fidelity=1 / 9, max_fidelity=1.0, eta=3,
+    def __init__(self, searcher=None, *, min_fidelity=1 / 9, max_fidelity=1.0, eta=3,
                  pruner=None):
         super().__init__(searcher, min_fidelity=min_fidelity, max_fidelity=max_fidelity,
                          eta=eta, pruner=pruner)
@@ -477,7 +486,9 @@ class ASHA(_Scheduler):
 
     Parameters
     ----------
-    searcher : Searcher
+    searcher : Searcher, optional
+        Source of configurations (an AutoML estimator fills in its own when
+        ``None``).
     min_fidelity : float, default=1/9
     max_fidelity : float, default=1.0
     eta : float, default=3
@@ -502,7 +513,7 @@ class ASHA(_Scheduler):
     [0.111, 0.333, 1.0]
     """
 
-    def __init__(self, searcher, *, min_fidelity=1 / 9, max_fidelity=1.0, eta=3,
+    def __init__(self, searcher=None, *, min_fidelity=1 / 9, max_fidelity=1.0, eta=3,
                  pruner=None):
         super().__init__(searcher, pruner=pruner)
         self.min_fidelity = min_fidelity
