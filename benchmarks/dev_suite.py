@@ -26,7 +26,8 @@ from _suite import load_suite, load_task, peak_rss_mb, score_task
 FIELDS = [
     "date", "task", "type", "n_train", "n_test", "n_features", "system", "version",
     "seed", "budget", "metric", "score", "score2_name", "score2", "fit_s",
-    "predict_s", "peak_rss_mb", "n_trials", "best_family", "load1", "status", "error",
+    "predict_s", "peak_rss_mb", "n_trials", "n_configs", "n_full", "best_family",
+    "load1", "status", "error",
 ]
 
 
@@ -59,6 +60,7 @@ def run_one(task, system, budget, seed, n_jobs, extra):
         model = cls(random_state=seed, n_jobs=n_jobs, verbose=-1).fit(X_tr, y_tr)
     else:
         from sklearn_automl import AutoMLClassifier, AutoMLRegressor
+        from sklearn_automl.space import config_key
 
         row["version"] = sklearn_automl.__version__
         cls = AutoMLRegressor if task["type"] == "regression" else AutoMLClassifier
@@ -67,6 +69,9 @@ def run_one(task, system, budget, seed, n_jobs, extra):
         model = cls(time_budget=budget, random_state=seed, n_jobs=n_jobs,
                     scoring=scoring, **extra).fit(X_tr, y_tr)
         row["n_trials"] = model.n_trials_
+        ran = [t for t in model.history_.trials if t.status != "skipped"]
+        row["n_configs"] = len({config_key(t.config) for t in ran})
+        row["n_full"] = sum(t.fidelity == 1.0 for t in ran)
         row["best_family"] = model.best_family_
     row["fit_s"] = time.perf_counter() - t0
     t1 = time.perf_counter()
@@ -93,13 +98,21 @@ def main(argv=None):
     p.add_argument("--seeds", nargs="+", type=int, default=[0])
     p.add_argument("--n-jobs", type=int, default=2)
     p.add_argument("--extra", default="{}", help="JSON of extra AutoML parameters")
+    p.add_argument(
+        "--variants", default="{}",
+        help="JSON {label: {AutoML params}}: each label is a system to run (with "
+        "--extra as the common parameters), e.g. search strategies",
+    )
     p.add_argument("--out", required=True)
     p.add_argument("--child", default=None, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.child:
         task, system, seed = json.loads(args.child)
-        row = run_one(task, system, args.budget, seed, args.n_jobs,
-                      json.loads(args.extra))
+        extra = json.loads(args.extra)
+        variants = json.loads(args.variants)
+        if system in variants:
+            extra = {**extra, **variants[system]}
+        row = run_one(task, system, args.budget, seed, args.n_jobs, extra)
         print("ROW " + json.dumps(row))
         return 0
     tasks = load_suite()["tasks"]
@@ -116,6 +129,7 @@ def main(argv=None):
                 for system in args.systems:
                     cmd = [sys.executable, __file__, "--budget", str(args.budget),
                            "--n-jobs", str(args.n_jobs), "--extra", args.extra,
+                           "--variants", args.variants,
                            "--out", str(out), "--child",
                            json.dumps([task, system, seed])]
                     proc = subprocess.run(cmd, capture_output=True, text=True,

@@ -4,6 +4,7 @@
         --peers ../shared/bench/peers-dev_suite-B60-2026-11-22.csv
     python benchmarks/summarize.py budget benchmarks/results/budget_adherence.csv \
         benchmarks/results/dev_suite_B60.csv
+    python benchmarks/summarize.py strategies benchmarks/results/search_strategies.csv
 """
 
 from __future__ import annotations
@@ -64,14 +65,70 @@ def budget_table(paths):
     return "\n".join(lines)
 
 
+def strategies_table(paths):
+    """Search strategies (variants) per budget: mean rank, normalised score, configs.
+
+    Ranks and min-max normalised scores (1 = best variant, 0 = worst) are
+    taken within each (budget, task, seed), then averaged; "configs" is the
+    mean number of distinct configurations evaluated, and "x configs" its
+    ratio to the same searcher at full fidelity on the same runs.
+    """
+    df = pd.concat([pd.read_csv(p) for p in paths])
+    df = df[df.status == "ok"].copy()
+    df["sign"] = [1 if higher_is_better(m) else -1 for m in df.metric]
+    df["signed"] = df.score * df.sign
+    keys = ["budget", "task", "seed"]
+    df["rank"] = df.groupby(keys)["signed"].rank(ascending=False)
+    lo = df.groupby(keys)["signed"].transform("min")
+    hi = df.groupby(keys)["signed"].transform("max")
+    df["norm"] = ((df.signed - lo) / (hi - lo)).where(hi > lo, 1.0)
+    full = df[~df.system.str.endswith("+sh")].set_index(keys + ["system"])["n_configs"]
+    df["base"] = [
+        full.get((*k, s.removesuffix("+sh")), float("nan"))
+        for k, s in zip(df[keys].itertuples(index=False), df.system)
+    ]
+    df["ratio"] = df.n_configs / df.base
+    lines = []
+    for budget, part in df.groupby("budget"):
+        n_tasks = part.task.nunique()
+        seeds = sorted(part.seed.unique())
+        lines += [
+            f"### budget {budget:g} s ({n_tasks} tasks, seeds {seeds})", "",
+            ("| variant | mean rank | mean normalised score | configs | x configs "
+            "vs full fidelity | trials at full fidelity | runs |"),
+            "|---|---|---|---|---|---|---|",
+        ]
+        agg = part.groupby("system").agg(
+            rank=("rank", "mean"), norm=("norm", "mean"), configs=("n_configs", "mean"),
+            ratio=("ratio", "median"), full=("n_full", "mean"), runs=("rank", "size"),
+        ).sort_values("rank")
+        for name, r in agg.iterrows():
+            ratio = "" if not name.endswith("+sh") else f"{r.ratio:.1f}x (median)"
+            lines.append(f"| {name} | {r['rank']:.2f} | {r.norm:.3f} | {r.configs:.1f} | "
+                         f"{ratio} | {r.full:.1f} | {int(r.runs)} |")
+        lines.append("")
+        wide = part.pivot_table(index=["task", "metric"], columns="system",
+                                values="score", aggfunc="mean")
+        systems = list(agg.index)
+        lines += ["| task | metric | " + " | ".join(systems) + " |",
+                  "|---|---|" + "---|" * len(systems)]
+        for (task, metric), row in wide.iterrows():
+            lines.append(f"| {task} | {metric} | " + " | ".join(
+                f"{row[s]:.4g}" for s in systems) + " |")
+        lines.append("")
+    return "\n".join(lines)
+
+
 def main(argv=None):
     p = argparse.ArgumentParser()
-    p.add_argument("kind", choices=["dev_suite", "budget"])
+    p.add_argument("kind", choices=["dev_suite", "budget", "strategies"])
     p.add_argument("csv", nargs="+")
     p.add_argument("--peers", default=None)
     args = p.parse_args(argv)
     if args.kind == "dev_suite":
         print(dev_suite_table(args.csv, args.peers))
+    elif args.kind == "strategies":
+        print(strategies_table(args.csv))
     else:
         print(budget_table(args.csv))
 
