@@ -71,6 +71,9 @@ _MAX_OOF_TRIALS = 32
 #: safety factor on the predicted refit time reserved from the budget (the
 #: refit cannot be interrupted, so err on the side of stopping early)
 _REFIT_SAFETY = 1.5
+#: share of the elapsed time a searcher may spend on its own work (surrogate
+#: fits) under a time budget
+_MAX_SEARCHER_OVERHEAD = 0.05
 
 _SEARCHERS = {
     "random": RandomSearch,
@@ -324,6 +327,11 @@ class BaseAutoML(BaseEstimator):
             updates["initial_configs"] = plan.default_configs()
         if searcher.get_params().get("random_state") is None:
             updates["random_state"] = seed
+        if "max_overhead" in searcher.get_params() and self.time_budget is not None and (
+            searcher.get_params()["max_overhead"] is None
+        ):
+            # Under a time budget the searcher's own work must stay small.
+            updates["max_overhead"] = _MAX_SEARCHER_OVERHEAD
         return searcher.set_params(**updates)
 
     # --------------------------------------------------------------- search
@@ -349,6 +357,7 @@ class BaseAutoML(BaseEstimator):
         executor = SequentialExecutor()
         executor.start(X, y, splits, scorer, classes=classes, subsample_seed=model_seed)
         running = {}  # trial_id -> Job
+        self.searcher_time_ = 0.0
         trial_id = 0
         stopping = False
         try:
@@ -363,6 +372,7 @@ class BaseAutoML(BaseEstimator):
                         if self._out_of_time(plan, scheduler, costs, search_deadline):
                             stopping = True
                             break
+                    t0 = time.perf_counter()
                     try:
                         job = scheduler.next_job()
                     except SearchExhausted:
@@ -371,6 +381,8 @@ class BaseAutoML(BaseEstimator):
                         )
                         stopping = True
                         break
+                    finally:
+                        self.searcher_time_ += time.perf_counter() - t0
                     if job is None:  # waiting for running trials (promotions)
                         break
                     task = self._trial_task(
@@ -453,7 +465,9 @@ class BaseAutoML(BaseEstimator):
             costs[result.family] = (result.duration * scale / fidelity, 0.0)
 
     def _record(self, result, job, scheduler, history):
+        t0 = time.perf_counter()
         scheduler.report(job, result.mean_score if result.ok else None)
+        self.searcher_time_ += time.perf_counter() - t0
         history.append(result)
         self._log_trial(result, history)
 
@@ -760,6 +774,9 @@ class AutoMLClassifier(ClassifierMixin, BaseAutoML):
         Rows of the training data.
     search_time_ : float
         Seconds of the whole ``fit``.
+    searcher_time_ : float
+        Seconds the searcher and scheduler spent proposing configurations
+        and taking in results (their overhead, part of ``search_time_``).
     scorer_ : callable
         The scorer used.
     n_splits_ : int
@@ -896,6 +913,9 @@ class AutoMLRegressor(RegressorMixin, BaseAutoML):
         Rows of the training data.
     search_time_ : float
         Seconds of the whole ``fit``.
+    searcher_time_ : float
+        Seconds the searcher and scheduler spent proposing configurations
+        and taking in results (their overhead, part of ``search_time_``).
     scorer_ : callable
         The scorer used.
     n_splits_ : int

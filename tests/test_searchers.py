@@ -6,6 +6,8 @@ import numpy as np
 import pytest
 from sklearn.base import clone
 
+from sklearn_automl import AutoMLClassifier
+from sklearn_automl._plan import make_plan
 from sklearn_automl.search import (
     BayesianSearch,
     EvolutionarySearch,
@@ -276,3 +278,31 @@ def test_every_searcher_exhausts_a_small_space_without_repeats(make):
         s.tell(c, float(c["k"]))
     assert len(keys) == len(set(keys)) == 8
     assert clone(s).get_params() == s.get_params()
+
+
+def test_bayesian_overhead_limit_makes_proposals_cheaper():
+    space = SearchSpace({"x": Float(-5, 10), "y": Float(0, 15)})
+    free = BayesianSearch(space, n_initial=3, random_state=0)
+    capped = BayesianSearch(space, n_initial=3, max_overhead=1e-9, random_state=0)
+    for s in (free, capped):
+        for _ in range(8):
+            c = s.ask()
+            s.tell(c, -abs(c["x"]))
+    assert free.n_cheap_ == 0 and free.overhead_ > 0
+    # Every proposal after the first one is over a (tiny) overhead share.
+    assert capped.n_cheap_ == 8 - 3
+    with pytest.raises(ValueError, match="max_overhead"):
+        BayesianSearch(space, max_overhead=0).ask()
+
+
+def test_automl_caps_bayesian_overhead_only_under_a_time_budget(binary_data):
+    X, y = binary_data
+    timed = AutoMLClassifier(search="bayesian", time_budget=30, max_trials=3,
+                             cv=3, random_state=0)
+    untimed = clone(timed).set_params(time_budget=None)
+    plan_rng = np.random.RandomState(0)
+    plan = make_plan(X, "classification", None)
+    assert timed._make_searcher(plan, plan_rng).max_overhead == 0.05
+    assert untimed._make_searcher(plan, plan_rng).max_overhead is None
+    fitted = untimed.fit(X, y)
+    assert 0 < fitted.searcher_time_ < fitted.search_time_

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+import time
 import warnings
 
 import numpy as np
@@ -110,6 +111,15 @@ class BayesianSearch(Searcher):
         pessimistic ``"worst"`` spreads a batch most.
     max_observations : int, default=200
         Most results the surrogate is fitted to.
+    max_overhead : float or None, default=None
+        Largest share of the wall-clock time since the first :meth:`ask`
+        that this searcher's own work (surrogate fits and acquisition) may
+        take. While over it, proposals get cheaper: no re-estimation of the
+        kernel's hyperparameters, a quarter of the candidates, no local
+        search, at most 100 results in the fit (counted in
+        ``n_cheap_``). ``None``: no limit, and proposals do not depend on
+        timing (reproducible). The AutoML estimators set 0.05 when they
+        run under a ``time_budget``.
     random_state : int, RandomState instance or None, default=None
         Seed.
 
@@ -120,6 +130,10 @@ class BayesianSearch(Searcher):
     n_fallbacks_ : int
         Proposals that fell back to random sampling although the initial
         design was complete.
+    overhead_ : float
+        Seconds spent in :meth:`ask` and :meth:`tell` so far.
+    n_cheap_ : int
+        Proposals made in the cheap mode of ``max_overhead``.
 
     See Also
     --------
@@ -143,7 +157,8 @@ class BayesianSearch(Searcher):
 
     def __init__(self, space=None, *, initial_configs=None, acquisition="ei",
                  n_initial=10, kappa=1.96, xi=0.01, n_candidates=256, n_local=2,
-                 liar="worst", max_observations=200, random_state=None):
+                 liar="worst", max_observations=200, max_overhead=None,
+                 random_state=None):
         super().__init__(space, initial_configs=initial_configs, random_state=random_state)
         self.acquisition = acquisition
         self.n_initial = n_initial
@@ -153,6 +168,7 @@ class BayesianSearch(Searcher):
         self.n_local = n_local
         self.liar = liar
         self.max_observations = max_observations
+        self.max_overhead = max_overhead
 
     def _setup(self):
         if self.acquisition not in _ACQUISITIONS:
@@ -166,8 +182,19 @@ class BayesianSearch(Searcher):
             value = getattr(self, name)
             if not isinstance(value, (int, np.integer)) or value < low:
                 raise ValueError(f"{name} must be an int >= {low}, got {value!r}.")
+        if self.max_overhead is not None and not (
+            isinstance(self.max_overhead, (int, float)) and self.max_overhead > 0
+        ):
+            raise ValueError(
+                f"max_overhead must be a positive share such as 0.05, or None; got "
+                f"{self.max_overhead!r}."
+            )
         self.gp_ = None
         self.n_fallbacks_ = 0
+        self.n_cheap_ = 0
+        self.overhead_ = 0.0
+        self._started = None  # perf_counter() of the first proposal
+        self._cheap = False
         self._X = []  # encoded told configurations
         self._y = []  # their scores, NaN when failed
         self._kernel = None  # last fitted kernel (warm start)
@@ -175,11 +202,30 @@ class BayesianSearch(Searcher):
         self._n_optimized = 0  # results when the hyperparameters were last fitted
 
     def _observe(self, config, score):
+        t0 = time.perf_counter()
         self._X.append(self.space_.encode(config))
         self._y.append(_as_score(score))
+        self.overhead_ += time.perf_counter() - t0
+
+    def _over_budget(self, now):
+        """Whether own time exceeds ``max_overhead`` of the time since start."""
+        if self.max_overhead is None or self._started is None:
+            return False
+        elapsed = now - self._started
+        return elapsed > 0 and self.overhead_ > self.max_overhead * elapsed
 
     # ------------------------------------------------------------ proposal
     def _propose(self):
+        t0 = time.perf_counter()
+        if self._started is None:
+            self._started = t0
+        self._cheap = self._over_budget(t0)
+        try:
+            return self._propose_config()
+        finally:
+            self.overhead_ += time.perf_counter() - t0
+
+    def _propose_config(self):
         n_design = len(self.history_) + len(self.pending_)
         if n_design >= self.n_initial:
             try:
@@ -191,6 +237,7 @@ class BayesianSearch(Searcher):
                 logger.debug("BayesianSearch: surrogate failed (%s); random draw.", exc)
                 config = None
             if config is not None:
+                self.n_cheap_ += self._cheap
                 return config
             self.n_fallbacks_ += 1
         return self._random()
@@ -210,12 +257,13 @@ class BayesianSearch(Searcher):
             return None
         worst = y[ok].min()
         y = np.where(ok, y, worst)  # failures look as bad as the worst result
-        if len(y) > self.max_observations:
-            half = self.max_observations // 2
+        most = min(self.max_observations, 100) if self._cheap else self.max_observations
+        if len(y) > most:
+            half = most // 2
             best = np.argsort(-y, kind="stable")[:half]
             chosen = set(best.tolist())
             recent = [i for i in range(len(y) - 1, -1, -1) if i not in chosen]
-            keep = np.sort(np.r_[best, recent[: self.max_observations - half]])
+            keep = np.sort(np.r_[best, recent[: most - half]])
             X, y = X[keep], y[keep]
         if self.pending_:
             lie = {"worst": worst, "mean": y.mean(), "best": y.max()}[self.liar]
@@ -244,7 +292,9 @@ class BayesianSearch(Searcher):
             # Hyperparameters move little between consecutive fits: re-estimate
             # them when the data grew by 10% (or 2 results); otherwise a refit is
             # one Cholesky factorization.
-            if n_told < max(self._n_optimized * 1.1, self._n_optimized + 2):
+            if self._cheap or n_told < max(
+                self._n_optimized * 1.1, self._n_optimized + 2
+            ):
                 optimizer = None
         gp = GaussianProcessRegressor(kernel, normalize_y=False, optimizer=optimizer,
                                       n_restarts_optimizer=0)
@@ -273,14 +323,15 @@ class BayesianSearch(Searcher):
         if data is None or self._fit(*data) is None:
             return None
         rng = self.rng_
-        candidates = [self.space_.sample(rng) for _ in range(self.n_candidates)]
+        n_candidates = max(self.n_candidates // 4, 1) if self._cheap else self.n_candidates
+        candidates = [self.space_.sample(rng) for _ in range(n_candidates)]
         values = self._acquire(candidates)
         # Local search from the best candidates and the best observed configs.
         scores = np.where(np.isfinite(self._y), self._y, -np.inf)
         told = [c for c, _ in self.history_]
         starts = [candidates[i] for i in np.argsort(-values)[:5]]
         starts += [told[i] for i in np.argsort(-scores)[:3]]
-        for _ in range(self.n_local):
+        for _ in range(0 if self._cheap else self.n_local):
             neighbours = [mutate(self.space_, c, rng) for c in starts for _ in range(8)]
             if not neighbours:
                 break
