@@ -352,7 +352,7 @@ class BaseAutoML(BaseEstimator):
         classes = getattr(self, "classes_", None)
         n_rows = X.shape[0]
         train_frac = float(np.mean([len(tr) for tr, _ in splits])) / n_rows
-        # family -> (fit seconds of a whole trial at fidelity 1, predict seconds)
+        # family -> (fit seconds per fold at fidelity 1, predict seconds per fold)
         costs = {}
         executor = SequentialExecutor()
         executor.start(X, y, splits, scorer, classes=classes, subsample_seed=model_seed)
@@ -369,7 +369,9 @@ class BaseAutoML(BaseEstimator):
                     search_deadline = None
                     if deadline is not None:
                         search_deadline = deadline - self._refit_reserve(history, train_frac)
-                        if self._out_of_time(plan, scheduler, costs, search_deadline):
+                        if self._out_of_time(
+                            plan, scheduler, costs, search_deadline, len(splits)
+                        ):
                             stopping = True
                             break
                     t0 = time.perf_counter()
@@ -387,7 +389,7 @@ class BaseAutoML(BaseEstimator):
                         break
                     task = self._trial_task(
                         plan, job, trial_id, costs, search_deadline, model_seed,
-                        n_threads, n_rows,
+                        n_threads, n_rows, len(splits),
                     )
                     trial_id += 1
                     if isinstance(task, TrialResult):  # skipped: predicted too slow
@@ -410,7 +412,7 @@ class BaseAutoML(BaseEstimator):
         return history
 
     @staticmethod
-    def _out_of_time(plan, scheduler, costs, search_deadline):
+    def _out_of_time(plan, scheduler, costs, search_deadline, n_splits):
         """No time left, or no family fits at the lowest fidelity.
 
         While some family has not been tried yet its cost is unknown, so the
@@ -422,17 +424,20 @@ class BaseAutoML(BaseEstimator):
         if len(costs) < len(plan.components):
             return False
         low = min(getattr(scheduler, "fidelities_", [1.0]))
-        return min(fit * low + predict for fit, predict in costs.values()) > left
+        folds = plan.n_folds_at(low, n_splits)
+        return min(folds * (fit * low + predict) for fit, predict in costs.values()) > left
 
     def _trial_task(self, plan, job, trial_id, costs, search_deadline, model_seed,
-                    n_threads, n_rows):
+                    n_threads, n_rows, n_splits):
         """``evaluate`` keyword arguments for ``job``, or a skipped TrialResult."""
         config = job.config
         family = config["family"]
         params = plan.model_params(config)
+        n_folds = plan.n_folds_at(job.fidelity, n_splits)
         cost = costs.get(family)
         if search_deadline is not None and cost is not None and (
-            time.monotonic() + cost[0] * job.fidelity + cost[1] > search_deadline
+            time.monotonic() + n_folds * (cost[0] * job.fidelity + cost[1])
+            > search_deadline
         ):
             return TrialResult(
                 trial_id, config, family, params, "skipped",
@@ -448,21 +453,21 @@ class BaseAutoML(BaseEstimator):
             "estimator": pipeline, "trial_id": trial_id, "config": config,
             "family": family, "params": params, "deadline": search_deadline,
             "n_threads": threads, "row_fraction": rows, "fidelity": job.fidelity,
+            "max_folds": n_folds,
         }
 
     @staticmethod
     def _update_costs(costs, result, n_folds):
-        """Learn a family's trial cost (fit scaled to fidelity 1, predict as is)."""
+        """Learn a family's cost per fold: fit scaled to fidelity 1, predict as is."""
         fidelity = max(result.fidelity, 1e-3)
         if result.scores.size:
             k = len(result.scores)
             costs[result.family] = (
-                result.fit_time / k * n_folds / fidelity,
-                result.predict_time / k * n_folds,
+                result.fit_time / k / fidelity, result.predict_time / k
             )
         else:  # failed, or stopped inside its first fold: a lower bound
             scale = n_folds if result.status == "timeout" else 1
-            costs[result.family] = (result.duration * scale / fidelity, 0.0)
+            costs[result.family] = (result.duration * scale / n_folds / fidelity, 0.0)
 
     def _record(self, result, job, scheduler, history):
         t0 = time.perf_counter()

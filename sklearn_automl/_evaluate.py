@@ -114,6 +114,7 @@ def evaluate(
     row_fraction=1.0,
     fidelity=1.0,
     subsample_seed=0,
+    max_folds=None,
 ):
     """Cross-validate ``estimator`` on the given splits.
 
@@ -146,6 +147,9 @@ def evaluate(
         The scheduler's fidelity of this trial, recorded in the result.
     subsample_seed : int, default=0
         Seed of the row subsample.
+    max_folds : int, optional
+        Evaluate on the first ``max_folds`` splits only (a low-fidelity
+        trial); all of them by default.
 
     Returns
     -------
@@ -169,7 +173,7 @@ def evaluate(
             warnings.catch_warnings()
         ):
             warnings.simplefilter("ignore")
-            for k, (train, test) in enumerate(splits):
+            for k, (train, test) in enumerate(splits[:max_folds]):
                 if row_fraction < 1:
                     train = subsample_rows(
                         train, row_fraction, y=y if classes is not None else None,

@@ -217,6 +217,19 @@ class Plan:
         root = math.sqrt(fidelity)
         return root, root
 
+    @staticmethod
+    def n_folds_at(fidelity, n_folds):
+        """Folds a trial at ``fidelity`` is validated on: ``ceil(n_folds * f)``.
+
+        Below full fidelity the per-fold overhead (featurizing, predicting the
+        validation rows) does not shrink with the training rows, so fewer
+        folds is what makes a low-fidelity trial cheap on small data; every
+        trial at one fidelity uses the same folds, so their scores compare.
+        """
+        if fidelity >= 1:
+            return n_folds
+        return max(1, min(n_folds, math.ceil(n_folds * fidelity - 1e-9)))
+
     def build(self, config, *, random_state=None, n_jobs=None, iteration_fraction=1.0):
         """An unfitted pipeline for ``config``.
 

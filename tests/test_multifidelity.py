@@ -30,6 +30,9 @@ def test_schedules_run_low_fidelity_trials_and_pick_a_full_one(binary_data, sche
     # Low-fidelity trials really trained on fewer rows.
     low = [t for t in clf.history_.trials if t.fidelity < 1]
     assert all(t.n_resources < 1 for t in low)
+    # ... and were validated on ceil(3 folds * fidelity) folds.
+    assert all(len(t.scores) == (1 if t.fidelity < 0.34 else 3) for t in low if t.ok)
+    assert all(len(t.scores) == 3 for t in clf.history_.trials if t.fidelity == 1)
     assert clf.score(X, y) > 0.8
 
 
@@ -111,6 +114,13 @@ def test_fidelity_scales_rows_and_iterations():
     full = plan.build(forest).named_steps["model"].n_estimators
     low = plan.build(forest, iteration_fraction=1 / 3).named_steps["model"].n_estimators
     assert low == max(1, round(full / 3))
+
+
+def test_folds_at_fidelity():
+    from sklearn_automl._plan import Plan
+
+    assert [Plan.n_folds_at(f, 5) for f in (1 / 9, 1 / 3, 0.5, 1.0)] == [1, 2, 3, 5]
+    assert [Plan.n_folds_at(f, 1) for f in (1 / 27, 1.0)] == [1, 1]
 
 
 def test_history_best_prefers_the_highest_fidelity():
