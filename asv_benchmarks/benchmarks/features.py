@@ -6,57 +6,33 @@ The ``large_scale`` profile runs the issue's target case, 1,000,000 rows
 subprocess with the kernel's peak-RSS counter reset just before the call.
 """
 
+import importlib.util
+from pathlib import Path
+
 import numpy as np
-import pandas as pd
 from sklearn.base import clone
 from sklearn.metrics import roc_auc_score
 
 from .common import Benchmark, Estimator
 
+
+def _load_table_module():
+    """``benchmarks/featurization_memory.py``: one definition of the table."""
+    path = Path(__file__).resolve().parents[2] / "benchmarks" / "featurization_memory.py"
+    spec = importlib.util.spec_from_file_location("_featurization_memory", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_TABLE = _load_table_module()
 #: AutoFeaturizer parameters: its defaults (what linear models and kNN get)
 #: and what LightGBM / HistGradientBoosting get in the search
-CONFIGS = {
-    "linear": {},
-    "trees": {"encoder": "ordinal", "imputer": None, "scaler": None,
-              "datetime_cyclic": False},
-}
-
-
-def mixed_table(n_rows, seed=0):
-    """20 columns: 10 floats (two with NaN, one informative), 2 ints, a bool,
-    4 categoricals with 10 levels (one with NaN), 2 with 10,000 levels and a
-    datetime with NaT; a binary target. Kept in step with
-    ``benchmarks/featurization_memory.py:make_table``.
-    """
-    rng = np.random.default_rng(seed)
-    cols = {}
-    for j in range(10):
-        cols[f"num{j}"] = rng.normal(size=n_rows)
-    signal = cols["num0"] + 0.5 * cols["num1"]
-    cols["num8"][rng.random(n_rows) < 0.10] = np.nan
-    cols["num9"][rng.random(n_rows) < 0.05 + 0.10 * (signal > 0)] = np.nan
-    cols["int0"] = rng.integers(0, 100, n_rows)
-    cols["int1"] = rng.integers(0, 1_000_000, n_rows)
-    cols["flag"] = rng.random(n_rows) < 0.3
-    small = np.array([f"level_{i}" for i in range(10)], dtype=object)
-    for j in range(4):
-        codes = rng.integers(0, 10, n_rows)
-        values = small[codes]
-        if j == 0:
-            values[rng.random(n_rows) < 0.05] = None
-            signal = signal + (codes == 3)
-        cols[f"cat10_{j}"] = pd.Series(values, dtype="str")
-    big = np.array([f"item_{i:05d}" for i in range(10_000)], dtype=object)
-    for j in range(2):
-        codes = rng.zipf(1.3, n_rows) % 10_000
-        cols[f"cat10k_{j}"] = pd.Series(big[codes], dtype="str")
-    seconds = rng.integers(0, 3 * 365 * 86400, n_rows).astype("timedelta64[s]")
-    stamps = np.datetime64("2021-01-01T00:00:00") + seconds
-    stamps[rng.random(n_rows) < 0.02] = np.datetime64("NaT")
-    cols["ts"] = stamps.astype("datetime64[ns]")
-    X = pd.DataFrame(cols)
-    y = (signal + rng.normal(size=n_rows) > 0).astype(int)
-    return X, y
+CONFIGS = _TABLE.CONFIGS
+#: 20 columns: 10 floats (two with NaN, one informative), 2 ints, a bool,
+#: 4 categoricals with 10 levels (one with NaN), 2 with 10,000 levels and a
+#: datetime with NaT; a binary target
+mixed_table = _TABLE.make_table
 
 
 class AutoFeaturizerBenchmark(Estimator, Benchmark):
