@@ -91,7 +91,7 @@ def strategies_table(paths):
     lines = []
     for budget, part in df.groupby("budget"):
         n_tasks = part.task.nunique()
-        seeds = sorted(part.seed.unique())
+        seeds = sorted(int(s) for s in part.seed.unique())
         lines += [
             f"### budget {budget:g} s ({n_tasks} tasks, seeds {seeds})", "",
             ("| variant | mean rank | mean normalised score | configs | x configs "
