@@ -73,7 +73,7 @@ _MAX_OOF_TRIALS = 32
 _REFIT_SAFETY = 1.5
 #: share of the elapsed time a searcher may spend on its own work (surrogate
 #: fits) under a time budget
-_MAX_SEARCHER_OVERHEAD = 0.05
+_MAX_SEARCHER_OVERHEAD = 0.04
 
 _SEARCHERS = {
     "random": RandomSearch,

@@ -302,7 +302,7 @@ def test_automl_caps_bayesian_overhead_only_under_a_time_budget(binary_data):
     untimed = clone(timed).set_params(time_budget=None)
     plan_rng = np.random.RandomState(0)
     plan = make_plan(X, "classification", None)
-    assert timed._make_searcher(plan, plan_rng).max_overhead == 0.05
+    assert timed._make_searcher(plan, plan_rng).max_overhead == 0.04
     assert untimed._make_searcher(plan, plan_rng).max_overhead is None
     fitted = untimed.fit(X, y)
     assert 0 < fitted.searcher_time_ < fitted.search_time_

@@ -113,12 +113,12 @@ class BayesianSearch(Searcher):
         Most results the surrogate is fitted to.
     max_overhead : float or None, default=None
         Largest share of the wall-clock time since the first :meth:`ask`
-        that this searcher's own work (surrogate fits and acquisition) may
-        take. While over it, proposals get cheaper: no re-estimation of the
-        kernel's hyperparameters, a quarter of the candidates, no local
-        search, at most 100 results in the fit (counted in
-        ``n_cheap_``). ``None``: no limit, and proposals do not depend on
-        timing (reproducible). The AutoML estimators set 0.05 when they
+        take. While over it, proposals switch from the Gaussian process to
+        mutations of the best results so far (as in
+        :class:`EvolutionarySearch`; about 0.2 ms each, counted in
+        ``n_cheap_``), so the surrogate's share of the time stays near the
+        limit. ``None``: no limit, and proposals do not depend on timing
+        (reproducible). The AutoML estimators set 0.04 when they
         run under a ``time_budget``.
     random_state : int, RandomState instance or None, default=None
         Seed.
@@ -195,39 +195,64 @@ class BayesianSearch(Searcher):
         self.overhead_ = 0.0
         self._started = None  # perf_counter() of the first proposal
         self._cheap = False
+        self._gp_cost = 0.0  # seconds of the last surrogate proposal
         self._X = []  # encoded told configurations
         self._y = []  # their scores, NaN when failed
         self._kernel = None  # last fitted kernel (warm start)
         self._kept = None  # coordinates the kernel was fitted on
         self._n_optimized = 0  # results when the hyperparameters were last fitted
 
-    def _observe(self, config, score):
+    def ask(self):
         t0 = time.perf_counter()
+        try:
+            return super().ask()
+        finally:
+            self._add_overhead(t0)
+
+    ask.__doc__ = Searcher.ask.__doc__
+
+    def tell(self, config, score):
+        t0 = time.perf_counter()
+        try:
+            super().tell(config, score)
+        finally:
+            self._add_overhead(t0)
+
+    tell.__doc__ = Searcher.tell.__doc__
+
+    def _add_overhead(self, t0):
+        if hasattr(self, "overhead_"):  # not when the setup itself failed
+            self.overhead_ += time.perf_counter() - t0
+
+    def _observe(self, config, score):
         self._X.append(self.space_.encode(config))
         self._y.append(_as_score(score))
-        self.overhead_ += time.perf_counter() - t0
 
     def _over_budget(self, now):
-        """Whether own time exceeds ``max_overhead`` of the time since start."""
+        """Whether a surrogate proposal now (costing what the last one did)
+        would take own time over ``max_overhead`` of the time since start."""
         if self.max_overhead is None or self._started is None:
             return False
         elapsed = now - self._started
-        return elapsed > 0 and self.overhead_ > self.max_overhead * elapsed
+        return self.overhead_ + self._gp_cost > self.max_overhead * elapsed
 
     # ------------------------------------------------------------ proposal
     def _propose(self):
-        t0 = time.perf_counter()
+        now = time.perf_counter()
         if self._started is None:
-            self._started = t0
-        self._cheap = self._over_budget(t0)
-        try:
-            return self._propose_config()
-        finally:
-            self.overhead_ += time.perf_counter() - t0
+            self._started = now
+        self._cheap = self._over_budget(now)
+        return self._propose_config()
 
     def _propose_config(self):
         n_design = len(self.history_) + len(self.pending_)
+        if self._cheap and n_design >= self.n_initial:
+            config = self._mutate_best()
+            if config is not None:
+                self.n_cheap_ += 1
+                return config
         if n_design >= self.n_initial:
+            t0 = time.perf_counter()
             try:
                 # The matrices are small: threaded BLAS only adds contention
                 # (4x slower on a busy 2-core machine).
@@ -236,11 +261,24 @@ class BayesianSearch(Searcher):
             except (ValueError, ArithmeticError, np.linalg.LinAlgError) as exc:
                 logger.debug("BayesianSearch: surrogate failed (%s); random draw.", exc)
                 config = None
+            self._gp_cost = time.perf_counter() - t0
             if config is not None:
-                self.n_cheap_ += self._cheap
                 return config
             self.n_fallbacks_ += 1
         return self._random()
+
+    def _mutate_best(self):
+        """A new mutation of one of the three best results: no surrogate."""
+        scores = np.where(np.isfinite(self._y), self._y, -np.inf)
+        told = [c for c, _ in self.history_]
+        top = [told[i] for i in np.argsort(-scores, kind="stable")[:3]]
+        for _ in range(20):
+            if not top:
+                break
+            config = mutate(self.space_, top[self.rng_.randint(len(top))], self.rng_)
+            if self._is_new(config):
+                return config
+        return None
 
     def _random(self):
         for _ in range(100):
@@ -257,7 +295,7 @@ class BayesianSearch(Searcher):
             return None
         worst = y[ok].min()
         y = np.where(ok, y, worst)  # failures look as bad as the worst result
-        most = min(self.max_observations, 100) if self._cheap else self.max_observations
+        most = self.max_observations
         if len(y) > most:
             half = most // 2
             best = np.argsort(-y, kind="stable")[:half]
@@ -292,9 +330,7 @@ class BayesianSearch(Searcher):
             # Hyperparameters move little between consecutive fits: re-estimate
             # them when the data grew by 10% (or 2 results); otherwise a refit is
             # one Cholesky factorization.
-            if self._cheap or n_told < max(
-                self._n_optimized * 1.1, self._n_optimized + 2
-            ):
+            if n_told < max(self._n_optimized * 1.1, self._n_optimized + 2):
                 optimizer = None
         gp = GaussianProcessRegressor(kernel, normalize_y=False, optimizer=optimizer,
                                       n_restarts_optimizer=0)
@@ -323,15 +359,14 @@ class BayesianSearch(Searcher):
         if data is None or self._fit(*data) is None:
             return None
         rng = self.rng_
-        n_candidates = max(self.n_candidates // 4, 1) if self._cheap else self.n_candidates
-        candidates = [self.space_.sample(rng) for _ in range(n_candidates)]
+        candidates = [self.space_.sample(rng) for _ in range(self.n_candidates)]
         values = self._acquire(candidates)
         # Local search from the best candidates and the best observed configs.
         scores = np.where(np.isfinite(self._y), self._y, -np.inf)
         told = [c for c, _ in self.history_]
         starts = [candidates[i] for i in np.argsort(-values)[:5]]
         starts += [told[i] for i in np.argsort(-scores)[:3]]
-        for _ in range(0 if self._cheap else self.n_local):
+        for _ in range(self.n_local):
             neighbours = [mutate(self.space_, c, rng) for c in starts for _ in range(8)]
             if not neighbours:
                 break
