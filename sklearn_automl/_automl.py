@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import math
 import numbers
+import os
 import time
 import warnings
 from contextlib import contextmanager
@@ -43,10 +44,12 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from ._checkpoint import Checkpoint, fingerprint_data
 from ._evaluate import _limit_threads
-from ._execution import SequentialExecutor
+from ._execution import DaskExecutor, make_executor
 from ._history import History, TrialResult
 from ._plan import make_plan
+from ._progress import Progress, run_callbacks
 from .search import (
     ASHA,
     BayesianSearch,
@@ -59,6 +62,7 @@ from .search import (
     SearchExhausted,
     SuccessiveHalving,
 )
+from .space import config_key
 
 __all__ = ["AutoMLClassifier", "AutoMLRegressor", "BaseAutoML"]
 
@@ -74,6 +78,8 @@ _REFIT_SAFETY = 1.5
 #: share of the elapsed time a searcher may spend on its own work (surrogate
 #: fits) under a time budget
 _MAX_SEARCHER_OVERHEAD = 0.04
+#: share of time_budget one trial may take with trial_timeout="auto"
+_AUTO_TRIAL_SHARE = 0.25
 
 _SEARCHERS = {
     "random": RandomSearch,
@@ -113,6 +119,18 @@ class BaseAutoML(BaseEstimator):
         ],
         "estimators": [list, tuple, str, None],
         "n_jobs": [numbers.Integral, None],
+        "executor": [
+            StrOptions({"sequential", "processes"}),
+            HasMethods(["scatter", "submit"]),
+            HasMethods(["start", "submit", "collect", "close"]),
+            None,
+        ],
+        "trial_timeout": [
+            Interval(numbers.Real, 0, None, closed="neither"), StrOptions({"auto"}), None
+        ],
+        "trial_memory_limit": [Interval(numbers.Real, 0, None, closed="neither"), None],
+        "checkpoint": [str, os.PathLike, None],
+        "callbacks": [list, tuple, None],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
     }
@@ -128,6 +146,11 @@ class BaseAutoML(BaseEstimator):
         schedule=None,
         estimators=None,
         n_jobs=None,
+        executor=None,
+        trial_timeout="auto",
+        trial_memory_limit=None,
+        checkpoint=None,
+        callbacks=None,
         random_state=None,
         verbose=0,
     ):
@@ -139,6 +162,11 @@ class BaseAutoML(BaseEstimator):
         self.schedule = schedule
         self.estimators = estimators
         self.n_jobs = n_jobs
+        self.executor = executor
+        self.trial_timeout = trial_timeout
+        self.trial_memory_limit = trial_memory_limit
+        self.checkpoint = checkpoint
+        self.callbacks = callbacks
         self.random_state = random_state
         self.verbose = verbose
 
@@ -167,8 +195,11 @@ class BaseAutoML(BaseEstimator):
         self._validate_parameters()
         X, y = self._validate_training_data(X, y)
         task = self._task
-        rng = check_random_state(self.random_state)
-        n_threads = self._n_threads()
+        n_workers, n_threads = self._n_threads()
+        checkpoint_seed = _checkpoint_seed(self.checkpoint, self.random_state)
+        rng = check_random_state(
+            self.random_state if checkpoint_seed is None else checkpoint_seed
+        )
         with self._logging():
             plan = make_plan(X, task, self.estimators)
             self.column_kinds_ = dict(plan.kinds)
@@ -179,10 +210,17 @@ class BaseAutoML(BaseEstimator):
             searcher = self._make_searcher(plan, rng)
             scheduler = self._make_scheduler(searcher)
             deadline = None if self.time_budget is None else start + self.time_budget
+            checkpoint = None
+            if self.checkpoint is not None:
+                checkpoint = self._open_checkpoint(
+                    X, y, plan, splits, scorer, checkpoint_seed
+                )
             history = self._search(
-                plan, scheduler, X, y, splits, scorer, model_seed, n_threads, deadline
+                plan, scheduler, X, y, splits, scorer, model_seed, n_threads, deadline,
+                n_workers=n_workers, start=start, checkpoint=checkpoint,
             )
-            self._refit(plan, history, X, y, model_seed, n_threads, deadline)
+            self._refit(plan, history, X, y, model_seed, n_workers * n_threads,
+                        deadline)
         self.search_time_ = time.monotonic() - start
         return self
 
@@ -194,17 +232,26 @@ class BaseAutoML(BaseEstimator):
             )
 
     def _n_threads(self):
-        import os
+        """``(trials in parallel, threads per trial)`` from ``n_jobs``.
 
+        ``None``: one trial at a time on one thread (in this process unless
+        ``executor`` says otherwise). ``k``: ``k`` trials in parallel, each
+        with ``cores // k`` threads (at least 1), so that trials x threads
+        never oversubscribe the cores; ``-1``: one trial per core.
+        """
         n = self.n_jobs
-        if n is None:
-            return 1
         cpus = os.cpu_count() or 1
-        if n < 0:
-            return max(cpus + 1 + n, 1)
-        if n == 0:
+        if n is None:
+            workers = 1
+        elif n == 0:
             raise ValueError("n_jobs=0 is not valid; use a positive number, -1 or None.")
-        return n
+        elif n < 0:
+            workers = max(cpus + 1 + n, 1)
+        else:
+            workers = n
+        if n is None:
+            return workers, 1
+        return workers, max(1, cpus // workers)
 
     @contextmanager
     def _logging(self):
@@ -347,25 +394,41 @@ class BaseAutoML(BaseEstimator):
         return scheduler
 
     def _search(self, plan, scheduler, X, y, splits, scorer, model_seed, n_threads,
-                deadline):
+                deadline, *, n_workers=1, start=None, checkpoint=None):
         history = History(max_oof_trials=_MAX_OOF_TRIALS)
         classes = getattr(self, "classes_", None)
         n_rows = X.shape[0]
         train_frac = float(np.mean([len(tr) for tr, _ in splits])) / n_rows
         # family -> (fit seconds per fold at fidelity 1, predict seconds per fold)
         costs = {}
-        executor = SequentialExecutor()
-        executor.start(X, y, splits, scorer, classes=classes, subsample_seed=model_seed)
-        running = {}  # trial_id -> Job
+        memory_limit = (
+            None if self.trial_memory_limit is None
+            else int(self.trial_memory_limit * 2**20)
+        )
+        executor = make_executor(self.executor, n_workers, memory_limit=memory_limit)
+        if isinstance(executor, DaskExecutor):
+            n_threads = 1  # the cluster's workers own their cores
+        trial_timeout = self._trial_timeout()
+        running = {}  # trial_id -> (Job, results received when it was issued)
         self.searcher_time_ = 0.0
         trial_id = 0
-        stopping = False
+        rerun = []  # (trial_id, Job) issued before a crash and never finished
+        if checkpoint is not None:
+            trial_id, rerun = self._replay(
+                checkpoint, scheduler, history, costs, len(splits)
+            )
+        progress = Progress(
+            self.verbose == 1, time_budget=self.time_budget,
+            max_trials=self.max_trials, start=start,
+        )
+        progress.update(None, history, len(history))
+        stopping = halted = False
         try:
+            executor.start(
+                X, y, splits, scorer, classes=classes, subsample_seed=model_seed
+            )
             while True:
                 while not stopping and executor.n_running < executor.n_workers:
-                    if self.max_trials is not None and trial_id >= self.max_trials:
-                        stopping = True
-                        break
                     search_deadline = None
                     if deadline is not None:
                         search_deadline = deadline - self._refit_reserve(history, train_frac)
@@ -374,42 +437,186 @@ class BaseAutoML(BaseEstimator):
                         ):
                             stopping = True
                             break
-                    t0 = time.perf_counter()
-                    try:
-                        job = scheduler.next_job()
-                    except SearchExhausted:
-                        logger.info(
-                            "The search space is exhausted after %d trials.", trial_id
-                        )
-                        stopping = True
-                        break
-                    finally:
-                        self.searcher_time_ += time.perf_counter() - t0
-                    if job is None:  # waiting for running trials (promotions)
-                        break
+                    if rerun:
+                        tid, job = rerun.pop(0)
+                    else:
+                        if self.max_trials is not None and trial_id >= self.max_trials:
+                            stopping = True
+                            break
+                        t0 = time.perf_counter()
+                        try:
+                            job = scheduler.next_job()
+                        except SearchExhausted:
+                            logger.info(
+                                "The search space is exhausted after %d trials.",
+                                trial_id,
+                            )
+                            stopping = True
+                            break
+                        finally:
+                            self.searcher_time_ += time.perf_counter() - t0
+                        if job is None:  # waiting for running trials (promotions)
+                            break
+                        tid = trial_id
+                        trial_id += 1
                     task = self._trial_task(
-                        plan, job, trial_id, costs, search_deadline, model_seed,
+                        plan, job, tid, costs, search_deadline, model_seed,
                         n_threads, n_rows, len(splits),
                     )
-                    trial_id += 1
                     if isinstance(task, TrialResult):  # skipped: predicted too slow
-                        self._record(task, job, scheduler, history)
+                        halted = self._record(
+                            task, job, scheduler, history, checkpoint, len(history),
+                            progress,
+                        )
+                        if halted:
+                            break
                         continue
-                    running[task["trial_id"]] = job
+                    if trial_timeout is not None:
+                        limit = time.monotonic() + trial_timeout
+                        task["deadline"] = (
+                            limit if task["deadline"] is None
+                            else min(limit, task["deadline"])
+                        )
+                    running[tid] = (job, len(history))
                     executor.submit(task)
-                if executor.n_running == 0:
+                if halted or executor.n_running == 0:
                     break
                 for result in executor.collect():
-                    job = running.pop(result.trial_id)
+                    job, issued_after = running.pop(result.trial_id)
                     self._update_costs(costs, result, len(splits))
-                    self._record(result, job, scheduler, history)
+                    if self._record(
+                        result, job, scheduler, history, checkpoint, issued_after,
+                        progress,
+                    ):
+                        halted = True
+                if halted:
+                    logger.info("A callback stopped the search after %d trials.",
+                                len(history))
+                    break
+        except KeyboardInterrupt:
+            if not history.successful:
+                raise
+            warnings.warn(
+                f"fit was interrupted (KeyboardInterrupt) after {len(history)} "
+                "trials; the best of the trials completed so far is refit. "
+                f"{len(running)} running trial(s) were stopped and not recorded.",
+                UserWarning,
+                stacklevel=4,
+            )
         finally:
             executor.close()
+            progress.close()
+            if checkpoint is not None:
+                checkpoint.write_summary(history, finished=True)
+                checkpoint.close()
         self.history_ = history
         self.n_trials_ = len(history)
         self.cv_results_ = history.cv_results()
         self.leaderboard_ = history.leaderboard()
         return history
+
+    def _trial_timeout(self):
+        """Seconds one trial may run (``None``: only the budget limits it)."""
+        if self.trial_timeout == "auto":
+            if self.time_budget is None:
+                return None
+            return max(self.time_budget * _AUTO_TRIAL_SHARE, 1.0)
+        return self.trial_timeout
+
+    # ------------------------------------------------------------ checkpoint
+    def _open_checkpoint(self, X, y, plan, splits, scorer, seed):
+        import joblib
+
+        def name(obj):
+            if isinstance(obj, str) or obj is None:
+                return obj
+            return type(obj).__qualname__
+
+        scoring = self.scoring
+        fingerprint = {
+            "data": fingerprint_data(X, y),
+            "task": self._task,
+            "space": plan.space.fingerprint(),
+            "splits": joblib.hash(splits),
+            "scoring": scoring if isinstance(scoring, str) or scoring is None
+            else getattr(scoring, "__qualname__", type(scoring).__qualname__),
+            "search": name(self.search),
+            "schedule": name(self.schedule),
+            "seed": seed,
+        }
+        return Checkpoint(self.checkpoint, fingerprint, seed=seed)
+
+    def _replay(self, checkpoint, scheduler, history, costs, n_folds):
+        """Feed a checkpoint's finished trials to the scheduler and history.
+
+        Jobs are drawn from the scheduler again, interleaved with the logged
+        results exactly as in the interrupted run (each record knows how
+        many results had arrived when it was issued), so that the searcher
+        and scheduler end in the state they had; each drawn job must match
+        the logged configuration. Jobs issued then but never finished (in
+        flight when the process died) are returned to be run again.
+
+        Returns
+        -------
+        next_trial_id : int
+        rerun : list of (trial_id, Job)
+        """
+        records = checkpoint.load()
+        checkpoint.open()
+        if not records:
+            return 0, []
+        results = [Checkpoint.result(r) for r in records]
+        by_id = {res.trial_id: res for res in results}
+        # the largest trial id issued before the r-th result arrived
+        n = len(records)
+        issued_by = np.full(n, -1, dtype=np.int64)
+        np.maximum.at(
+            issued_by,
+            np.clip([rec["issued_after"] for rec in records], 0, n - 1),
+            [res.trial_id for res in results],
+        )
+        issued_by = np.maximum.accumulate(issued_by)
+        jobs = {}
+        next_id = 0
+        try:
+            for r, res in enumerate(results):
+                while next_id <= issued_by[r]:
+                    job = scheduler.next_job()
+                    logged = by_id.get(next_id)
+                    if job is None or (logged is not None and (
+                        config_key(job.config) != config_key(logged.config)
+                        or not math.isclose(job.fidelity, logged.fidelity)
+                    )):
+                        raise _ReplayMismatch(next_id)
+                    jobs[next_id] = job
+                    next_id += 1
+                scheduler.report(jobs.pop(res.trial_id), res.mean_score if res.ok
+                                 else None)
+                history.append(res)
+                self._update_costs(costs, res, n_folds)
+        except (_ReplayMismatch, SearchExhausted) as exc:
+            warnings.warn(
+                f"The checkpoint's trials could not be replayed into the searcher "
+                f"from trial {exc} on (its proposals differ from the logged ones); "
+                "the logged trials are kept in the history, and the search goes on "
+                "from there without learning from them.",
+                UserWarning,
+                stacklevel=4,
+            )
+            done = {t.trial_id for t in history.trials}
+            searcher = getattr(scheduler, "searcher", None)
+            for res in results:
+                if res.trial_id not in done:
+                    history.append(res)
+                    self._update_costs(costs, res, n_folds)
+                    if searcher is not None and hasattr(searcher, "seen_"):
+                        searcher.seen_.add(config_key(res.config))
+            return max(by_id) + 1, []
+        logger.info(
+            "Resumed from checkpoint %r: %d finished trials replayed, %d to run again.",
+            checkpoint.path, len(results), len(jobs),
+        )
+        return next_id, sorted(jobs.items())
 
     @staticmethod
     def _out_of_time(plan, scheduler, costs, search_deadline, n_splits):
@@ -469,12 +676,20 @@ class BaseAutoML(BaseEstimator):
             scale = n_folds if result.status == "timeout" else 1
             costs[result.family] = (result.duration * scale / n_folds / fidelity, 0.0)
 
-    def _record(self, result, job, scheduler, history):
+    def _record(self, result, job, scheduler, history, checkpoint=None,
+                issued_after=0, progress=None):
+        """Report a finished trial everywhere; whether a callback stops the search."""
         t0 = time.perf_counter()
         scheduler.report(job, result.mean_score if result.ok else None)
         self.searcher_time_ += time.perf_counter() - t0
         history.append(result)
+        if checkpoint is not None:
+            checkpoint.append(result, issued_after)
+            checkpoint.write_summary(history)
         self._log_trial(result, history)
+        if progress is not None:
+            progress.update(result, history, len(history))
+        return run_callbacks(self.callbacks, result)
 
     @staticmethod
     def _refit_reserve(history, train_frac):
@@ -616,6 +831,27 @@ class BaseAutoML(BaseEstimator):
         tags.input_tags.allow_nan = True
         tags.non_deterministic = False
         return tags
+
+
+class _ReplayMismatch(Exception):
+    """A replayed scheduler proposed another job than the checkpoint logged."""
+
+
+def _checkpoint_seed(path, random_state):
+    """The int seed of a checkpointed search (``None`` without checkpoint).
+
+    A resumed search must draw the same folds, model seeds and proposals:
+    an int ``random_state`` is used as is; otherwise the seed stored in an
+    existing checkpoint, or a new one drawn from ``random_state``.
+    """
+    if path is None:
+        return None
+    if isinstance(random_state, numbers.Integral):
+        return int(random_state)
+    stored = Checkpoint.stored_seed(path)
+    if stored is not None:
+        return stored
+    return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
 
 
 def _check_frame(X):
