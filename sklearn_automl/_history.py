@@ -11,7 +11,7 @@ import pandas as pd
 __all__ = ["History", "TrialResult"]
 
 #: trial statuses
-STATUSES = ("ok", "failed", "timeout", "skipped")
+STATUSES = ("ok", "failed", "timeout", "skipped", "memory", "crashed")
 
 
 @dataclass
@@ -29,9 +29,13 @@ class TrialResult:
     params : dict
         The same configuration as ``set_params`` arguments of the pipeline
         (``"model__<param>"``).
-    status : {"ok", "failed", "timeout", "skipped"}
+    status : {"ok", "failed", "timeout", "skipped", "memory", "crashed"}
         ``"failed"``: the estimator raised; ``"timeout"``: stopped by the
-        budget; ``"skipped"``: not run (predicted to overrun the budget).
+        budget or ``trial_timeout`` (killed if it did not stop);
+        ``"skipped"``: not run (predicted to overrun the budget);
+        ``"memory"``: ran out of memory or over ``trial_memory_limit``;
+        ``"crashed"``: its worker process died (segfault, ``os._exit``,
+        a signal).
     scores : ndarray of shape (n_folds,)
         Validation score per fold, higher is better (sklearn's sign).
     mean_score, std_score : float
