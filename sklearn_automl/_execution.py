@@ -502,16 +502,26 @@ class DaskExecutor:
     def __init__(self, client, *, ordered=False, n_workers=None):
         self.client = client
         self.ordered = ordered
-        info = client.scheduler_info(n_workers=-1) if _accepts_n_workers(client) else (
-            client.scheduler_info())
-        threads = sum(w.get("nthreads", 1) for w in info["workers"].values())
-        self.n_workers = int(n_workers or max(threads, 1))
+        self.n_workers = n_workers
         self._futures = {}
+        self._finished = {}
+
+    def __sklearn_clone__(self):
+        # A client is a live connection: clones share it instead of copying.
+        return type(self)(self.client, ordered=self.ordered, n_workers=self.n_workers)
+
+    def __repr__(self):
+        return f"DaskExecutor({self.client!r}, ordered={self.ordered!r})"
 
     def start(self, X, y, splits, scorer, **shared):
         """Scatter the data to every worker once."""
         from distributed import as_completed
 
+        if self.n_workers is None:
+            info = self.client.scheduler_info(**(
+                {"n_workers": -1} if _accepts_n_workers(self.client) else {}))
+            threads = sum(w.get("nthreads", 1) for w in info["workers"].values())
+            self.n_workers = max(threads, 1)
         self._data = self.client.scatter([X, y, splits], broadcast=True, hash=False)
         self._scorer = scorer
         self._shared = shared
@@ -666,7 +676,7 @@ def make_executor(spec, n_workers, *, memory_limit=None):
     if spec == "processes":
         return ProcessExecutor(n_workers, memory_limit=memory_limit)
     if isinstance(spec, DaskExecutor):
-        return spec
+        return spec.__sklearn_clone__()  # fit must not change its parameters
     if type(spec).__name__ == "Client" and hasattr(spec, "scatter"):
         return DaskExecutor(spec)
     if all(hasattr(spec, m) for m in ("start", "submit", "collect", "close")):
