@@ -1,0 +1,134 @@
+"""Executors on their own: process workers, data shipped once, thread budget."""
+
+import os
+import time
+
+import numpy as np
+import pytest
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import get_scorer
+from sklearn.model_selection import StratifiedKFold
+
+from sklearn_automl import AutoMLClassifier, _execution
+from sklearn_automl._evaluate import evaluate
+from sklearn_automl._execution import (
+    ProcessExecutor,
+    SequentialExecutor,
+    make_executor,
+)
+
+
+@pytest.fixture(scope="module")
+def problem():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(2000, 60))  # ~1 MB
+    y = (X[:, 0] + rng.normal(size=2000) > 0).astype(int)
+    splits = list(StratifiedKFold(3, shuffle=True, random_state=0).split(X, y))
+    return X, y, splits, get_scorer("roc_auc")
+
+
+def _task(i, C=1.0, deadline=None):
+    return {
+        "estimator": LogisticRegression(C=C), "trial_id": i, "config": {"C": C},
+        "family": "linear", "params": {"model__C": C}, "deadline": deadline,
+        "n_threads": 1,
+    }
+
+
+def _run(executor, tasks):
+    results, pending = [], list(tasks)
+    while pending or executor.n_running:
+        while pending and executor.n_running < executor.n_workers:
+            executor.submit(pending.pop(0))
+        results.extend(executor.collect())
+    return sorted(results, key=lambda r: r.trial_id)
+
+
+def test_process_executor_matches_in_process_evaluate(problem):
+    X, y, splits, scorer = problem
+    ex = ProcessExecutor(2)
+    ex.start(X, y, splits, scorer, classes=np.array([0, 1]), subsample_seed=0)
+    try:
+        results = _run(ex, [_task(i, C=10.0**-i) for i in range(4)])
+    finally:
+        ex.close()
+    for r in results:
+        ref = evaluate(
+            LogisticRegression(C=r.config["C"]), X, y, splits, scorer,
+            classes=np.array([0, 1]), n_threads=1,
+        )
+        assert r.status == "ok"
+        np.testing.assert_allclose(r.scores, ref.scores)
+        np.testing.assert_allclose(r.oof, ref.oof)
+
+
+def test_data_is_shipped_once_not_per_trial(problem, monkeypatch):
+    X, y, splits, scorer = problem
+    sizes = []
+    original = _execution._dumps
+
+    def spy(obj):
+        data = original(obj)
+        sizes.append(len(data))
+        return data
+
+    monkeypatch.setattr(_execution, "_dumps", spy)
+    ex = ProcessExecutor(2)
+    ex.start(X, y, splits, scorer, classes=np.array([0, 1]), subsample_seed=0)
+    folder = ex._folder
+    try:
+        # one copy of the data on disk, memory-mapped by the workers
+        files = os.listdir(folder)
+        assert len(files) == 1
+        assert os.path.getsize(os.path.join(folder, files[0])) >= X.nbytes
+        _run(ex, [_task(i) for i in range(6)])
+    finally:
+        ex.close()
+    # every message (scorer once, 6 tasks, 2 stops) is tiny next to the data
+    assert len(sizes) == 9
+    assert max(sizes) < X.nbytes / 50
+    assert not os.path.exists(folder)  # the dump is removed on close
+
+
+def test_a_task_past_its_deadline_is_a_timeout(problem):
+    X, y, splits, scorer = problem
+    ex = ProcessExecutor(1)
+    ex.start(X, y, splits, scorer, classes=np.array([0, 1]), subsample_seed=0)
+    try:
+        (r,) = _run(ex, [_task(0, deadline=time.monotonic() - 1)])
+    finally:
+        ex.close()
+    assert r.status == "timeout"
+
+
+def test_make_executor_choices():
+    assert isinstance(make_executor(None, 1), SequentialExecutor)
+    assert isinstance(make_executor(None, 2), ProcessExecutor)
+    assert isinstance(make_executor(None, 1, memory_limit=2**30), ProcessExecutor)
+    assert isinstance(make_executor("processes", 1), ProcessExecutor)
+    assert make_executor("processes", 3).n_workers == 3
+    seq = SequentialExecutor()
+    assert make_executor(seq, 4) is seq
+    with pytest.raises(ValueError, match="executor="):
+        make_executor(object(), 1)
+
+
+@pytest.mark.parametrize(
+    "n_jobs, expected", [(None, (1, 1)), (1, (1, 8)), (2, (2, 4)), (3, (3, 2)),
+                         (-1, (8, 1)), (-2, (7, 1)), (16, (16, 1))],
+)
+def test_trials_times_threads_never_exceed_the_cores(monkeypatch, n_jobs, expected):
+    monkeypatch.setattr(os, "cpu_count", lambda: 8)
+    assert AutoMLClassifier(n_jobs=n_jobs)._n_threads() == expected
+
+
+def test_invalid_executor_is_a_clear_error(binary_data):
+    X, y = binary_data
+    with pytest.raises(ValueError, match="executor"):
+        AutoMLClassifier(executor="threads", max_trials=2).fit(X, y)
+
+
+def test_trial_timeout_auto_is_a_share_of_the_budget():
+    assert AutoMLClassifier(time_budget=40)._trial_timeout() == 10
+    assert AutoMLClassifier(time_budget=None, max_trials=3)._trial_timeout() is None
+    assert AutoMLClassifier(trial_timeout=7)._trial_timeout() == 7
