@@ -966,15 +966,48 @@ class AutoMLClassifier(ClassifierMixin, BaseAutoML):
         :class:`~sklearn_automl.space.Categorical` (``{}`` searches none).
         ``None``: every built-in family that fits the data size.
     n_jobs : int or None, default=None
-        Threads each trial may use (``-1``: all cores). Trials run one at a
-        time.
+        Trials run in parallel, each in a worker process with
+        ``cores // n_jobs`` threads (at least 1), so trials x threads never
+        oversubscribe the cores; ``-1``: one trial per core. ``None``: one
+        trial at a time, in this process, on one thread (bit-for-bit
+        reproducible). See :ref:`parallel`.
+    executor : {"sequential", "processes"}, dask Client, DaskExecutor or \
+            None, default=None
+        Where trials run. ``None``: on a ``dask.distributed`` cluster when
+        ``joblib.parallel_config(backend="dask")`` is active, else in
+        worker processes when ``n_jobs > 1`` or ``trial_memory_limit`` is
+        set, else in this process. ``"processes"``: worker processes even
+        for ``n_jobs=None`` (one worker), which isolates crashes. A
+        ``distributed.Client`` or :class:`DaskExecutor` runs them on that
+        cluster (data scattered once, results streamed back).
+    trial_timeout : float, "auto" or None, default="auto"
+        Wall-clock seconds one trial may run; past it the trial is stopped,
+        or its worker process killed (then replaced), and it is recorded as
+        ``"timeout"``. ``"auto"``: a quarter of ``time_budget`` (none
+        without a budget). Every trial also stops at the budget's end.
+    trial_memory_limit : float or None, default=None
+        Megabytes a trial may allocate on top of what its worker holds; a
+        trial over it is stopped (``MemoryError`` under an address-space
+        limit, or killed by a watchdog on its resident memory) and recorded
+        as ``"memory"``. Runs trials in worker processes (Linux).
+    checkpoint : str, path-like or None, default=None
+        A folder where every finished trial is logged (``trials.jsonl``,
+        flushed and fsync-ed, plus an atomically replaced ``summary.json``).
+        A search fitted again with the same folder, the same data and
+        search space resumes: logged trials are replayed, not re-run (they
+        have no out-of-fold predictions). See :ref:`checkpoint`.
+    callbacks : list of callable or None, default=None
+        Each is called as ``callback(result)`` with the
+        :class:`TrialResult` of every finished trial; returning ``True``
+        (or raising :class:`StopSearch`) stops the search.
     random_state : int, RandomState instance or None, default=None
         Seeds the folds, the searcher and the models. With an int, a
         ``max_trials`` budget and ``time_budget=None`` the search is
         reproducible.
     verbose : int, default=0
-        1: summary messages, 2: a line per trial, through the
-        ``"sklearn_automl"`` logger.
+        1: a progress bar on stderr (trials, best score, budget left; needs
+        ``tqdm``) and summary messages; 2: a line per trial instead of the
+        bar. Messages go through the ``"sklearn_automl"`` logger.
 
     Attributes
     ----------
@@ -1116,11 +1149,24 @@ class AutoMLRegressor(RegressorMixin, BaseAutoML):
         ``"hist_gradient_boosting"``, ``"random_forest"``, ``"extra_trees"``,
         ``"knn"``) and/or ``(name, unfitted_estimator, space)`` tuples.
     n_jobs : int or None, default=None
-        Threads each trial may use.
+        Trials in parallel (worker processes); ``None``: one at a time in
+        this process. As in :class:`AutoMLClassifier`.
+    executor : {"sequential", "processes"}, dask Client, DaskExecutor or \
+            None, default=None
+        Where trials run (see :class:`AutoMLClassifier`).
+    trial_timeout : float, "auto" or None, default="auto"
+        Seconds one trial may run (``"auto"``: a quarter of the budget).
+    trial_memory_limit : float or None, default=None
+        Megabytes a trial may allocate.
+    checkpoint : str, path-like or None, default=None
+        Folder of the trial log a restarted search resumes from.
+    callbacks : list of callable or None, default=None
+        Called with each :class:`TrialResult`; ``True`` stops the search.
     random_state : int, RandomState instance or None, default=None
         Seeds folds, searcher and models.
     verbose : int, default=0
-        Logging detail (``"sklearn_automl"`` logger).
+        1: a progress bar; 2: a log line per trial (``"sklearn_automl"``
+        logger).
 
     Attributes
     ----------

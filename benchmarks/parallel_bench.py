@@ -1,0 +1,244 @@
+"""Parallel execution: throughput, budget under hanging trials, peak memory.
+
+    python benchmarks/parallel_bench.py throughput [--trials 40]
+    python benchmarks/parallel_bench.py faults [--budget 20]
+    python benchmarks/parallel_bench.py memory [--trials 8]
+
+throughput
+    Trials per minute of one search of small models (linear, k-NN, random
+    forest, extra trees on 3,000 x 20, 3-fold CV, random search,
+    ``max_trials``) sequentially (``n_jobs=None``), with ``n_jobs=2`` worker
+    processes, and on a 2-worker ``distributed.LocalCluster``. The whole
+    ``fit`` is timed (worker start, data dump and refit included).
+faults
+    Whole-``fit`` wall time under a ``time_budget`` when some trials hang
+    in C code (signals blocked, so only a kill stops them) or spin in
+    Python, with ``n_jobs=2``; the goal is ``budget + 5% + 1 s``.
+memory
+    Peak memory of a search on the largest development task (diamonds,
+    40k rows) with ``n_jobs=None`` vs ``n_jobs=2``: the sum over the process
+    tree (this process, the fork server, the workers) of the proportional
+    set size (PSS: a page shared by k processes counts 1/k, so memory-mapped
+    data counted once), sampled every 0.1 s.
+
+Print a markdown table; record ``uptime`` next to it (the machine is shared).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.datasets import make_classification
+from sklearn.linear_model import LogisticRegression
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from sklearn_automl import AutoMLClassifier, AutoMLRegressor
+
+
+def _load():
+    return os.getloadavg()[0]
+
+
+# ---------------------------------------------------------------- throughput
+def throughput(args):
+    X, y = make_classification(n_samples=3000, n_features=20, random_state=0)
+    kw = {
+        "estimators": ["linear", "knn", "random_forest", "extra_trees"],
+        "max_trials": args.trials, "time_budget": None, "cv": 3, "random_state": 0,
+    }
+    rows = []
+    for name, extra in [("n_jobs=None (in process)", {}), ("n_jobs=2 (processes)",
+                                                            {"n_jobs": 2})]:
+        t0 = time.perf_counter()
+        clf = AutoMLClassifier(**kw, **extra).fit(X, y)
+        wall = time.perf_counter() - t0
+        rows.append((name, clf.n_trials_, wall, _load()))
+    try:
+        import distributed
+    except ImportError:
+        distributed = None
+    if distributed is not None:
+        import logging
+
+        cluster = distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True,
+            dashboard_address=None, silence_logs=logging.ERROR,
+        )
+        client = distributed.Client(cluster)
+        try:
+            t0 = time.perf_counter()
+            clf = AutoMLClassifier(executor=client, **kw).fit(X, y)
+            wall = time.perf_counter() - t0
+            rows.append(("LocalCluster 2 workers x 1 thread", clf.n_trials_, wall,
+                         _load()))
+        finally:
+            client.close()
+            cluster.close()
+    base = rows[0][1] / rows[0][2]
+    print("| executor | trials | fit wall (s) | trials/min | speed-up | load1 |")
+    print("|---|---|---|---|---|---|")
+    for name, n, wall, load in rows:
+        rate = n / wall
+        print(f"| {name} | {n} | {wall:.1f} | {60 * rate:.1f} | {rate / base:.2f}x "
+              f"| {load:.2f} |")
+
+
+# -------------------------------------------------------------------- faults
+class Hang(ClassifierMixin, BaseEstimator):
+    """Blocks SIGALRM and sleeps: like a C call that never returns."""
+
+    def __init__(self, how="c"):
+        self.how = how
+
+    def fit(self, X, y):
+        if self.how == "c":
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
+            time.sleep(3600)
+        while True:
+            pass
+
+
+def faults(args):
+    X, y = make_classification(n_samples=2000, n_features=20, random_state=0)
+    est = [
+        ("linear", LogisticRegression(), {}),
+        ("hang_c", Hang("c"), {}),
+        ("spin_py", Hang("py"), {}),
+        "random_forest",
+        "knn",
+    ]
+    print("| setting | budget (s) | fit wall (s) | overrun (s) | allowed (s) | "
+          "statuses | load1 |")
+    print("|---|---|---|---|---|---|---|")
+    for timeout in ["auto", None]:
+        budget = args.budget
+        clf = AutoMLClassifier(
+            estimators=est, n_jobs=2, time_budget=budget, trial_timeout=timeout,
+            cv=3, random_state=0,
+        )
+        t0 = time.perf_counter()
+        clf.fit(X, y)
+        wall = time.perf_counter() - t0
+        counts = clf.leaderboard_["status"].value_counts().to_dict()
+        print(f"| n_jobs=2, trial_timeout={timeout!r} | {budget} | {wall:.2f} | "
+              f"{wall - budget:+.2f} | {0.05 * budget + 1:.2f} | {counts} | "
+              f"{_load():.2f} |")
+
+
+# -------------------------------------------------------------------- memory
+def _tree_pids(root):
+    """``root`` and all its descendants (from /proc)."""
+    children = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        children.setdefault(ppid, []).append(int(entry))
+    out, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        out.append(pid)
+        todo.extend(children.get(pid, []))
+    return out
+
+
+def _pss_mb(pid):
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        return 0.0
+    return 0.0
+
+
+class _Sampler(threading.Thread):
+    def __init__(self):
+        super().__init__(daemon=True)
+        self.peak = 0.0
+        self.peak_workers = 0
+        self._halt = threading.Event()
+
+    def run(self):
+        me = os.getpid()
+        while not self._halt.is_set():
+            pids = _tree_pids(me)
+            self.peak = max(self.peak, sum(_pss_mb(p) for p in pids))
+            self.peak_workers = max(self.peak_workers, len(pids) - 1)
+            time.sleep(0.1)
+
+    def stop(self):
+        self._halt.set()
+        self.join()
+
+
+def _peak(make, n_jobs):
+    sampler = _Sampler()
+    sampler.start()
+    t0 = time.perf_counter()
+    est = make(n_jobs)
+    wall = time.perf_counter() - t0
+    sampler.stop()
+    print(f"| {n_jobs} | {est.n_trials_} | {wall:.1f} | {sampler.peak:.0f} | "
+          f"{1 + sampler.peak_workers} | {_load():.2f} |")
+
+
+def memory(args):
+    from _suite import load_suite, load_task
+
+    header = ("| n_jobs | trials | fit wall (s) | peak PSS of the process tree (MB) | "
+              "processes | load1 |\n|---|---|---|---|---|---|")
+    if args.rows:
+        from sklearn.datasets import make_regression
+
+        X, y = make_regression(n_samples=args.rows, n_features=20, random_state=0)
+        print(f"synthetic: {X.shape}, {X.nbytes / 2**20:.0f} MB")
+        print(header)
+        for n_jobs in [None, 2]:
+            _peak(lambda n: AutoMLRegressor(
+                estimators=["linear"], max_trials=args.trials, time_budget=None,
+                cv=0.2, random_state=0, n_jobs=n,
+            ).fit(X, y), n_jobs)
+        return
+    suite = load_suite()
+    task = next(t for t in suite["tasks"] if t["name"] == "diamonds")
+    X, _, y, _ = load_task(task, suite["split"])
+    print(f"diamonds train: {X.shape}, {X.memory_usage(deep=True).sum() / 2**20:.1f} MB "
+          "in memory")
+    print(header)
+    for n_jobs in [None, 2]:
+        _peak(lambda n: AutoMLRegressor(
+            estimators=["linear", "lightgbm"], max_trials=args.trials, time_budget=None,
+            cv=3, random_state=0, n_jobs=n,
+        ).fit(X, y), n_jobs)
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser()
+    p.add_argument("what", choices=["throughput", "faults", "memory"])
+    p.add_argument("--trials", type=int, default=None)
+    p.add_argument("--budget", type=float, default=20.0)
+    p.add_argument("--rows", type=int, default=0,
+                   help="memory: a synthetic float64 table of this many rows x 20")
+    args = p.parse_args(argv)
+    if args.trials is None:
+        args.trials = {"throughput": 40, "memory": 8}.get(args.what, 0)
+    {"throughput": throughput, "faults": faults, "memory": memory}[args.what](args)
+
+
+if __name__ == "__main__":
+    main()
