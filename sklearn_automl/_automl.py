@@ -170,6 +170,20 @@ class BaseAutoML(BaseEstimator):
         self.random_state = random_state
         self.verbose = verbose
 
+    def __sklearn_clone__(self):
+        # A dask Client is a live connection that cannot be deep-copied:
+        # clones share it (like DaskExecutor does).
+        executor = self.executor
+        if not _is_dask_client(executor):
+            return super().__sklearn_clone__()
+        try:
+            self.executor = None
+            new = super().__sklearn_clone__()
+        finally:
+            self.executor = executor
+        new.executor = executor
+        return new
+
     # ------------------------------------------------------------------ fit
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y):
@@ -422,7 +436,7 @@ class BaseAutoML(BaseEstimator):
             max_trials=self.max_trials, start=start,
         )
         progress.update(None, history, len(history))
-        stopping = halted = False
+        stopping = halted = completed = False
         try:
             executor.start(
                 X, y, splits, scorer, classes=classes, subsample_seed=model_seed
@@ -493,6 +507,7 @@ class BaseAutoML(BaseEstimator):
                     logger.info("A callback stopped the search after %d trials.",
                                 len(history))
                     break
+            completed = True
         except KeyboardInterrupt:
             if not history.successful:
                 raise
@@ -507,7 +522,7 @@ class BaseAutoML(BaseEstimator):
             executor.close()
             progress.close()
             if checkpoint is not None:
-                checkpoint.write_summary(history, finished=True)
+                checkpoint.write_summary(history, finished=completed)
                 checkpoint.close()
         self.history_ = history
         self.n_trials_ = len(history)
@@ -831,6 +846,10 @@ class BaseAutoML(BaseEstimator):
         tags.input_tags.allow_nan = True
         tags.non_deterministic = False
         return tags
+
+
+def _is_dask_client(obj):
+    return type(obj).__name__ == "Client" and hasattr(obj, "scatter")
 
 
 class _ReplayMismatch(Exception):

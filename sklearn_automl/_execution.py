@@ -677,7 +677,7 @@ def make_executor(spec, n_workers, *, memory_limit=None):
         return ProcessExecutor(n_workers, memory_limit=memory_limit)
     if isinstance(spec, DaskExecutor):
         return spec.__sklearn_clone__()  # fit must not change its parameters
-    if type(spec).__name__ == "Client" and hasattr(spec, "scatter"):
+    if type(spec).__name__ == "Client" and hasattr(spec, "scatter"):  # distributed
         return DaskExecutor(spec)
     if all(hasattr(spec, m) for m in ("start", "submit", "collect", "close")):
         return spec

@@ -120,6 +120,8 @@ def test_resume_continues_the_search_without_rerunning(tmp_path, binary_data, sc
     _same_trials(_trials(resumed), _trials(whole))
     assert resumed.best_config_ == whole.best_config_
     assert all(t.oof is None for t in resumed.history_.trials[:5])
+    summary = json.loads((path / SUMMARY).read_text())
+    assert summary["finished"] and summary["n_trials"] == 10
 
 
 def test_seed_is_stored_when_random_state_is_none(tmp_path, binary_data):

@@ -80,8 +80,10 @@ def test_client_as_executor_streams_results(client, binary_data):
     clf = AutoMLClassifier(executor=client, **SEARCH).fit(X, y)
     assert clf.n_trials_ == 8
     assert {t.config["family"] for t in clf.history_.trials if t.ok} == {"linear", "knn"}
-    # the estimator (and its executor parameter) clones without copying the client
+    # the estimator clones without copying the client (a live connection)
     assert clone(AutoMLClassifier(executor=DaskExecutor(client))).executor.client is client
+    cloned = clone(AutoMLClassifier(executor=client, max_trials=3))
+    assert cloned.executor is client and cloned.max_trials == 3
 
 
 def test_joblib_dask_backend_is_honoured(client, binary_data):
