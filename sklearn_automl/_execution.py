@@ -172,6 +172,7 @@ def _worker_main(conn, data_path, payload):
         if msg is None:
             return
         task, memory_limit = msg
+        _limit_torch_threads(task.get("n_threads"))
         if memory_limit is not None:
             # Address space = what is mapped now + the limit: one huge
             # allocation fails at once with MemoryError (-> "memory"); the
@@ -194,6 +195,16 @@ def _worker_main(conn, data_path, payload):
             conn.send_bytes(data)
         except (BrokenPipeError, OSError):
             return
+
+
+def _limit_torch_threads(n_threads):
+    """torch's intra-op pool ignores threadpoolctl: set it when torch is loaded."""
+    import sys
+
+    torch = sys.modules.get("torch")
+    if torch is not None and n_threads:
+        with contextlib.suppress(Exception):
+            torch.set_num_threads(int(n_threads))
 
 
 class _Worker:
