@@ -54,7 +54,9 @@ KILL_GRACE = 0.5
 #: seconds between two checks of the workers' memory
 MEMORY_POLL = 0.05
 #: modules the fork server imports once, so that a new worker starts in ms
-_PRELOAD = ["sklearn_automl._execution", "sklearn_automl._evaluate", "sklearn_automl.space"]
+#: (a trial's clock runs from its submission: imports a fresh worker still
+#: needs count against it)
+_PRELOAD = ["sklearn_automl", "sklearn_automl._execution"]
 
 
 def _dumps(obj):

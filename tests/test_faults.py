@@ -84,7 +84,7 @@ def test_each_fault_is_recorded_and_the_search_goes_on(binary_data):
     clf = AutoMLClassifier(
         estimators=_estimators(*faults), n_jobs=2, time_budget=None, max_trials=20,
         cv=2,
-        trial_timeout=2, trial_memory_limit=300, random_state=0,
+        trial_timeout=4, trial_memory_limit=300, random_state=0,
     ).fit(X, y)
     status = _status(clf)
     assert status == {
