@@ -132,3 +132,18 @@ def test_trial_timeout_auto_is_a_share_of_the_budget():
     assert AutoMLClassifier(time_budget=40)._trial_timeout() == 10
     assert AutoMLClassifier(time_budget=None, max_trials=3)._trial_timeout() is None
     assert AutoMLClassifier(trial_timeout=7)._trial_timeout() == 7
+
+
+@pytest.mark.parametrize("schedule", ["successive_halving", "asha"])
+def test_parallel_workers_drive_multi_fidelity_schedules(binary_data, schedule):
+    """Schedulers that wait for promotions (next_job() -> None) with 2 workers."""
+    X, y = binary_data
+    clf = AutoMLClassifier(
+        estimators=["linear", "knn"], max_trials=13, schedule=schedule, n_jobs=2,
+        time_budget=None, cv=3, random_state=0,
+    ).fit(X, y)
+    assert clf.n_trials_ == 13
+    assert sorted(t.trial_id for t in clf.history_.trials) == list(range(13))
+    fidelities = {t.fidelity for t in clf.history_.trials}
+    assert len(fidelities) > 1  # configurations were promoted
+    assert clf.history_.trials[clf.best_index_].fidelity == max(fidelities)
