@@ -14,6 +14,7 @@ import pytest
 from sklearn_automl import AutoMLClassifier
 from sklearn_automl._checkpoint import LOG, SUMMARY, Checkpoint
 from sklearn_automl._history import History, TrialResult
+from sklearn_automl.search import RandomSearch
 
 SEARCH = {"estimators": ["linear", "knn"], "time_budget": None, "cv": 3}
 
@@ -191,3 +192,24 @@ def test_sigkill_mid_search_then_resume(tmp_path, binary_data):
     # random search: the same configurations, wherever the kill landed
     assert sorted((t.trial_id, str(t.config)) for t in resumed.history_.trials) == \
         sorted((t.trial_id, str(t.config)) for t in whole.history_.trials)
+
+
+class UnseededSearch(RandomSearch):
+    """Ignores its seed: proposals cannot be replayed."""
+
+    def _setup(self):
+        self.rng_ = np.random.RandomState()
+
+
+def test_unreplayable_searcher_keeps_the_logged_trials(tmp_path, binary_data):
+    X, y = binary_data
+    path = tmp_path / "ck"
+    kw = dict(SEARCH, search=UnseededSearch(initial_configs=[]), random_state=0)
+    first = AutoMLClassifier(max_trials=4, checkpoint=path, **kw).fit(X, y)
+    with pytest.warns(UserWarning, match="could not be replayed"):
+        again = AutoMLClassifier(max_trials=7, checkpoint=path, **kw).fit(X, y)
+    trials = again.history_.trials
+    assert [t.trial_id for t in trials] == list(range(7))
+    _same_trials(_trials(again)[:4], _trials(first))
+    keys = {str(sorted(t.config.items())) for t in trials}
+    assert len(keys) == 7  # logged configurations are not proposed again
