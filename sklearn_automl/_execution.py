@@ -305,6 +305,13 @@ def _context():
     return _WorkerProcess
 
 
+def _start_fork_server():
+    with contextlib.suppress(Exception):
+        from multiprocessing import forkserver
+
+        forkserver.ensure_running()
+
+
 def _describe_exit(exitcode):
     if exitcode is None:
         return "worker process died"
@@ -358,11 +365,12 @@ class ProcessExecutor:
         """Dump the data once; start the workers."""
         import joblib
 
+        self._process_class = _context()
+        _start_fork_server()  # it imports the package while the data is dumped
         self._folder = tempfile.mkdtemp(prefix="sklearn_automl_")
         self._data_path = os.path.join(self._folder, "data.joblib")
         joblib.dump((X, y, splits), self._data_path)
         self._payload = _dumps((scorer, shared))
-        self._process_class = _context()
         self._workers = [self._spawn() for _ in range(self.n_workers)]
         self._done = deque()
 

@@ -147,3 +147,16 @@ def test_parallel_workers_drive_multi_fidelity_schedules(binary_data, schedule):
     fidelities = {t.fidelity for t in clf.history_.trials}
     assert len(fidelities) > 1  # configurations were promoted
     assert clf.history_.trials[clf.best_index_].fidelity == max(fidelities)
+
+
+def test_mixed_dataframe_in_worker_processes(mixed_frame):
+    """A DataFrame (strings, categories, NaN, nullable ints) memory-mapped by workers."""
+    X, y = mixed_frame
+    kw = {"max_trials": 4, "time_budget": None, "cv": 3, "random_state": 0,
+          "estimators": ["linear", "lightgbm"]}
+    seq = AutoMLClassifier(**kw).fit(X, y)
+    par = AutoMLClassifier(n_jobs=2, **kw).fit(X, y)
+    assert all(t.status == "ok" for t in par.history_.trials)
+    by_id = {t.trial_id: t for t in seq.history_.trials}
+    for t in par.history_.trials:
+        np.testing.assert_allclose(t.scores, by_id[t.trial_id].scores)
