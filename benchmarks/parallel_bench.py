@@ -1,8 +1,12 @@
 """Parallel execution: throughput, budget under hanging trials, peak memory.
 
+    flock /tmp/bench.lock python benchmarks/parallel_bench.py all
     python benchmarks/parallel_bench.py throughput [--trials 40]
     python benchmarks/parallel_bench.py faults [--budget 20]
-    python benchmarks/parallel_bench.py memory [--trials 8]
+    python benchmarks/parallel_bench.py memory [--trials 8] [--rows 1000000]
+
+Each run appends its table, with the date, command and load average, to
+``benchmarks/results/parallel_<what>.md`` (``--no-save`` to only print).
 
 throughput
     Trials per minute of one search of small models (linear, k-NN, random
@@ -84,11 +88,11 @@ def throughput(args):
             client.close()
             cluster.close()
     base = rows[0][1] / rows[0][2]
-    print("| executor | trials | fit wall (s) | trials/min | speed-up | load1 |")
-    print("|---|---|---|---|---|---|")
+    _emit("| executor | trials | fit wall (s) | trials/min | speed-up | load1 |")
+    _emit("|---|---|---|---|---|---|")
     for name, n, wall, load in rows:
         rate = n / wall
-        print(f"| {name} | {n} | {wall:.1f} | {60 * rate:.1f} | {rate / base:.2f}x "
+        _emit(f"| {name} | {n} | {wall:.1f} | {60 * rate:.1f} | {rate / base:.2f}x "
               f"| {load:.2f} |")
 
 
@@ -116,9 +120,9 @@ def faults(args):
         "random_forest",
         "knn",
     ]
-    print("| setting | budget (s) | fit wall (s) | overrun (s) | allowed (s) | "
+    _emit("| setting | budget (s) | fit wall (s) | overrun (s) | allowed (s) | "
           "statuses | load1 |")
-    print("|---|---|---|---|---|---|---|")
+    _emit("|---|---|---|---|---|---|---|")
     for timeout in ["auto", None]:
         budget = args.budget
         clf = AutoMLClassifier(
@@ -129,7 +133,7 @@ def faults(args):
         clf.fit(X, y)
         wall = time.perf_counter() - t0
         counts = clf.leaderboard_["status"].value_counts().to_dict()
-        print(f"| n_jobs=2, trial_timeout={timeout!r} | {budget} | {wall:.2f} | "
+        _emit(f"| n_jobs=2, trial_timeout={timeout!r} | {budget} | {wall:.2f} | "
               f"{wall - budget:+.2f} | {0.05 * budget + 1:.2f} | {counts} | "
               f"{_load():.2f} |")
 
@@ -193,7 +197,7 @@ def _peak(make, n_jobs):
     est = make(n_jobs)
     wall = time.perf_counter() - t0
     sampler.stop()
-    print(f"| {n_jobs} | {est.n_trials_} | {wall:.1f} | {sampler.peak:.0f} | "
+    _emit(f"| {n_jobs} | {est.n_trials_} | {wall:.1f} | {sampler.peak:.0f} | "
           f"{1 + sampler.peak_workers} | {_load():.2f} |")
 
 
@@ -206,8 +210,8 @@ def memory(args):
         from sklearn.datasets import make_regression
 
         X, y = make_regression(n_samples=args.rows, n_features=20, random_state=0)
-        print(f"synthetic: {X.shape}, {X.nbytes / 2**20:.0f} MB")
-        print(header)
+        _emit(f"synthetic: {X.shape}, {X.nbytes / 2**20:.0f} MB")
+        _emit(header)
         for n_jobs in [None, 2]:
             _peak(lambda n: AutoMLRegressor(
                 estimators=["linear"], max_trials=args.trials, time_budget=None,
@@ -217,9 +221,9 @@ def memory(args):
     suite = load_suite()
     task = next(t for t in suite["tasks"] if t["name"] == "diamonds")
     X, _, y, _ = load_task(task, suite["split"])
-    print(f"diamonds train: {X.shape}, {X.memory_usage(deep=True).sum() / 2**20:.1f} MB "
+    _emit(f"diamonds train: {X.shape}, {X.memory_usage(deep=True).sum() / 2**20:.1f} MB "
           "in memory")
-    print(header)
+    _emit(header)
     for n_jobs in [None, 2]:
         _peak(lambda n: AutoMLRegressor(
             estimators=["linear", "lightgbm"], max_trials=args.trials, time_budget=None,
@@ -227,17 +231,52 @@ def memory(args):
         ).fit(X, y), n_jobs)
 
 
+_LINES = []
+
+
+def _emit(line=""):
+    print(line, flush=True)
+    _LINES.append(line)
+
+
+def _save(what, argv):
+    path = HERE / "results" / f"parallel_{what}.md"
+    head = (f"\n## {time.strftime('%Y-%m-%d %H:%M')} `python benchmarks/parallel_bench.py "
+            f"{' '.join(argv)}`\n\nload average before/after: {_LINES_LOAD[0]} / "
+            f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}; "
+            f"{os.cpu_count()} cores\n")
+    with open(path, "a") as f:
+        f.write(head + "\n" + "\n".join(_LINES) + "\n")
+    _LINES.clear()
+
+
+_LINES_LOAD = []
+
+
 def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
     p = argparse.ArgumentParser()
-    p.add_argument("what", choices=["throughput", "faults", "memory"])
+    p.add_argument("what", choices=["throughput", "faults", "memory", "all"])
     p.add_argument("--trials", type=int, default=None)
     p.add_argument("--budget", type=float, default=20.0)
     p.add_argument("--rows", type=int, default=0,
                    help="memory: a synthetic float64 table of this many rows x 20")
+    p.add_argument("--no-save", action="store_true")
     args = p.parse_args(argv)
-    if args.trials is None:
-        args.trials = {"throughput": 40, "memory": 8}.get(args.what, 0)
-    {"throughput": throughput, "faults": faults, "memory": memory}[args.what](args)
+    runs = {"throughput": throughput, "faults": faults, "memory": memory}
+    todo = list(runs) if args.what == "all" else [args.what]
+    for what in todo:
+        sub = argparse.Namespace(**vars(args))
+        if sub.trials is None:
+            sub.trials = {"throughput": 40, "memory": 8}.get(what, 0)
+        _LINES_LOAD[:] = [" ".join(f"{x:.2f}" for x in os.getloadavg())]
+        runs[what](sub)
+        if what == "memory" and args.what == "all":
+            sub.rows = 1_000_000
+            sub.trials = 4
+            runs[what](sub)
+        if not args.no_save:
+            _save(what, argv if args.what != "all" else [what, "(via all)"])
 
 
 if __name__ == "__main__":
