@@ -175,13 +175,19 @@ class _Sampler(threading.Thread):
         super().__init__(daemon=True)
         self.peak = 0.0
         self.peak_workers = 0
+        self.peak_parent = 0.0
+        self.peak_child = 0.0
         self._halt = threading.Event()
 
     def run(self):
         me = os.getpid()
         while not self._halt.is_set():
             pids = _tree_pids(me)
-            self.peak = max(self.peak, sum(_pss_mb(p) for p in pids))
+            pss = {p: _pss_mb(p) for p in pids}
+            self.peak = max(self.peak, sum(pss.values()))
+            self.peak_parent = max(self.peak_parent, pss.get(me, 0.0))
+            self.peak_child = max([self.peak_child] + [v for p, v in pss.items()
+                                                       if p != me])
             self.peak_workers = max(self.peak_workers, len(pids) - 1)
             time.sleep(0.1)
 
@@ -198,6 +204,7 @@ def _peak(make, n_jobs):
     wall = time.perf_counter() - t0
     sampler.stop()
     _emit(f"| {n_jobs} | {est.n_trials_} | {wall:.1f} | {sampler.peak:.0f} | "
+          f"{sampler.peak_parent:.0f} | {sampler.peak_child:.0f} | "
           f"{1 + sampler.peak_workers} | {_load():.2f} |")
 
 
@@ -205,7 +212,8 @@ def memory(args):
     from _suite import load_suite, load_task
 
     header = ("| n_jobs | trials | fit wall (s) | peak PSS of the process tree (MB) | "
-              "processes | load1 |\n|---|---|---|---|---|---|")
+              "peak PSS this process | peak PSS one worker | processes | load1 |\n"
+              "|---|---|---|---|---|---|---|---|")
     if args.rows:
         from sklearn.datasets import make_regression
 
