@@ -13,7 +13,11 @@ throughput
     forest, extra trees on 3,000 x 20, 3-fold CV, random search,
     ``max_trials``) sequentially (``n_jobs=None``), with ``n_jobs=2`` worker
     processes, and on a 2-worker ``distributed.LocalCluster``. The whole
-    ``fit`` is timed (worker start, data dump and refit included).
+    ``fit`` is timed (worker start, data dump and refit included). Also the
+    CPU seconds of the whole process tree (workers included): their ratio to
+    the sequential run's, per trial, is the parallel overhead, and
+    ``workers / ratio`` bounds the wall speed-up on otherwise idle cores
+    (useful when the machine is shared and wall times are not).
 faults
     Whole-``fit`` wall time under a ``time_budget`` when some trials hang
     in C code (signals blocked, so only a kill stops them) or spin in
@@ -53,6 +57,48 @@ def _load():
 
 
 # ---------------------------------------------------------------- throughput
+def _cpu_seconds(pid):
+    """utime + stime of ``pid`` in seconds (0 when it is gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
+class _CpuMeter(threading.Thread):
+    """CPU seconds of this process tree (workers included) during a block."""
+
+    def __init__(self):
+        super().__init__(daemon=True)
+        self._halt = threading.Event()
+        self.start_cpu = {p: _cpu_seconds(p) for p in _tree_pids(os.getpid())}
+        self.last = dict(self.start_cpu)
+
+    def run(self):
+        while not self._halt.is_set():
+            for p in _tree_pids(os.getpid()):
+                self.last[p] = max(self.last.get(p, 0.0), _cpu_seconds(p))
+            time.sleep(0.05)
+
+    def stop(self):
+        self._halt.set()
+        self.join()
+        for p in _tree_pids(os.getpid()):
+            self.last[p] = max(self.last.get(p, 0.0), _cpu_seconds(p))
+        return sum(v - self.start_cpu.get(p, 0.0) for p, v in self.last.items())
+
+
+def _timed(make):
+    meter = _CpuMeter()
+    meter.start()
+    t0 = time.perf_counter()
+    est = make()
+    wall = time.perf_counter() - t0
+    return est, wall, meter.stop()
+
+
 def throughput(args):
     X, y = make_classification(n_samples=3000, n_features=20, random_state=0)
     kw = {
@@ -62,10 +108,9 @@ def throughput(args):
     rows = []
     for name, extra in [("n_jobs=None (in process)", {}), ("n_jobs=2 (processes)",
                                                             {"n_jobs": 2})]:
-        t0 = time.perf_counter()
-        clf = AutoMLClassifier(**kw, **extra).fit(X, y)
-        wall = time.perf_counter() - t0
-        rows.append((name, clf.n_trials_, wall, _load()))
+        clf, wall, cpu = _timed(lambda extra=extra: AutoMLClassifier(**kw, **extra).fit(
+            X, y))
+        rows.append((name, clf.n_trials_, wall, cpu, 1 if not extra else 2, _load()))
     try:
         import distributed
     except ImportError:
@@ -79,21 +124,23 @@ def throughput(args):
         )
         client = distributed.Client(cluster)
         try:
-            t0 = time.perf_counter()
-            clf = AutoMLClassifier(executor=client, **kw).fit(X, y)
-            wall = time.perf_counter() - t0
-            rows.append(("LocalCluster 2 workers x 1 thread", clf.n_trials_, wall,
-                         _load()))
+            clf, wall, cpu = _timed(lambda: AutoMLClassifier(executor=client, **kw).fit(
+                X, y))
+            rows.append(("LocalCluster 2 workers x 1 thread", clf.n_trials_, wall, cpu,
+                         2, _load()))
         finally:
             client.close()
             cluster.close()
     base = rows[0][1] / rows[0][2]
-    _emit("| executor | trials | fit wall (s) | trials/min | speed-up | load1 |")
-    _emit("|---|---|---|---|---|---|")
-    for name, n, wall, load in rows:
+    base_cpu = rows[0][3] / rows[0][1]
+    _emit("| executor | trials | fit wall (s) | trials/min | speed-up | CPU s (tree) "
+          "| CPU s per trial vs sequential | speed-up bound on idle cores | load1 |")
+    _emit("|---|---|---|---|---|---|---|---|---|")
+    for name, n, wall, cpu, workers, load in rows:
         rate = n / wall
+        ratio = (cpu / n) / base_cpu
         _emit(f"| {name} | {n} | {wall:.1f} | {60 * rate:.1f} | {rate / base:.2f}x "
-              f"| {load:.2f} |")
+              f"| {cpu:.1f} | {ratio:.2f}x | {workers / ratio:.2f}x | {load:.2f} |")
 
 
 # -------------------------------------------------------------------- faults
