@@ -458,8 +458,8 @@ class ProcessExecutor:
         if rss - base > self.memory_limit:
             w.kill()
             out.append(self._finish(w, "memory", (
-                f"killed: resident memory {rss / 2**20:.0f} MB exceeds the "
-                f"limit of {self.memory_limit / 2**20:.0f} MB")))
+                f"killed: its resident memory grew by {(rss - base) / 2**20:.0f} MB, "
+                f"over the limit of {self.memory_limit / 2**20:.0f} MB")))
 
     def close(self):
         """Stop idle workers, kill busy ones, delete the data folder."""

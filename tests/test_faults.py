@@ -215,3 +215,49 @@ def test_sigint_to_a_sequential_fit_in_a_subprocess(tmp_path):
     assert proc.returncode == 0, err
     assert "families ['good']" in out
     assert "warned True" in out
+
+
+def test_resident_memory_watchdog_kills_the_worker():
+    """The watchdog alone (no address-space limit involved): a process whose
+    anonymous resident memory grew past the limit is killed -> "memory"."""
+    from sklearn_automl._execution import ProcessExecutor, _vm_bytes
+
+    code = "import time; b = bytearray(300 * 2**20); print(1, flush=True); time.sleep(600)"
+    child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE)
+    try:
+        child.stdout.readline()  # the 300 MB are allocated and touched
+
+        class Stub:  # the parts of a worker the watchdog uses
+            class process:
+                pid = child.pid
+
+                @staticmethod
+                def join(timeout=None):
+                    child.wait(timeout)
+
+            class conn:
+                @staticmethod
+                def close():
+                    pass
+
+            def __init__(self):
+                self.task = {"trial_id": 7, "config": {}, "family": "x", "params": {}}
+                self.started = time.monotonic()
+
+            def kill(self):
+                os.kill(child.pid, signal.SIGKILL)
+                child.wait(10)
+
+        ex = ProcessExecutor(1, memory_limit=100 * 2**20)
+        ex._baseline[child.pid] = 0  # as if measured before the trial
+        assert _vm_bytes(child.pid, "RssAnon") > 100 * 2**20
+        out = []
+        ex._check_memory(Stub(), out)
+        assert child.poll() == -signal.SIGKILL
+        (result,) = out
+        assert result.status == "memory" and result.trial_id == 7
+        assert "over the limit of 100 MB" in result.error
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
