@@ -170,6 +170,15 @@ class BaseAutoML(BaseEstimator):
         self.random_state = random_state
         self.verbose = verbose
 
+    def __getstate__(self):
+        # A fitted search pickles as plain sklearn objects: a live dask
+        # connection given as ``executor`` is not part of it (None on load).
+        state = super().__getstate__()
+        executor = state.get("executor")
+        if _is_dask_client(executor) or isinstance(executor, DaskExecutor):
+            state = dict(state, executor=None)
+        return state
+
     def __sklearn_clone__(self):
         # A dask Client is a live connection that cannot be deep-copied:
         # clones share it (like DaskExecutor does).
@@ -998,7 +1007,8 @@ class AutoMLClassifier(ClassifierMixin, BaseAutoML):
         set, else in this process. ``"processes"``: worker processes even
         for ``n_jobs=None`` (one worker), which isolates crashes. A
         ``distributed.Client`` or :class:`DaskExecutor` runs them on that
-        cluster (data scattered once, results streamed back).
+        cluster (data scattered once, results streamed back); a pickled
+        estimator drops the connection (``executor`` is ``None`` once loaded).
     trial_timeout : float, "auto" or None, default="auto"
         Wall-clock seconds one trial may run; past it the trial is stopped,
         or its worker process killed (then replaced), and it is recorded as

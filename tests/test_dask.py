@@ -1,6 +1,7 @@
 """Trials on a real dask.distributed LocalCluster (2 worker processes)."""
 
 import logging
+import pickle
 
 import numpy as np
 import pytest
@@ -84,6 +85,10 @@ def test_client_as_executor_streams_results(client, binary_data):
     assert clone(AutoMLClassifier(executor=DaskExecutor(client))).executor.client is client
     cloned = clone(AutoMLClassifier(executor=client, max_trials=3))
     assert cloned.executor is client and cloned.max_trials == 3
+    # a fitted search pickles without its live connection
+    loaded = pickle.loads(pickle.dumps(clf))
+    assert loaded.executor is None and clf.executor is client
+    np.testing.assert_array_equal(loaded.predict(X), clf.predict(X))
 
 
 def test_joblib_dask_backend_is_honoured(client, binary_data):
