@@ -319,19 +319,22 @@ def main(argv=None):
     p.add_argument("--no-save", action="store_true")
     args = p.parse_args(argv)
     runs = {"throughput": throughput, "faults": faults, "memory": memory}
-    todo = list(runs) if args.what == "all" else [args.what]
-    for what in todo:
+    if args.what == "all":  # each in a fresh process: no fork server left over
+        import subprocess
+
+        extra = ["--no-save"] if args.no_save else []
+        for what, more in [("throughput", []), ("faults", []), ("memory", []),
+                           ("memory", ["--rows", "1000000", "--trials", "4"])]:
+            subprocess.run([sys.executable, __file__, what, *more, *extra], check=True)
+        return
+    for what in [args.what]:
         sub = argparse.Namespace(**vars(args))
         if sub.trials is None:
             sub.trials = {"throughput": 40, "memory": 8}.get(what, 0)
         _LINES_LOAD[:] = [" ".join(f"{x:.2f}" for x in os.getloadavg())]
         runs[what](sub)
-        if what == "memory" and args.what == "all":
-            sub.rows = 1_000_000
-            sub.trials = 4
-            runs[what](sub)
         if not args.no_save:
-            _save(what, argv if args.what != "all" else [what, "(via all)"])
+            _save(what, argv)
 
 
 if __name__ == "__main__":
