@@ -305,6 +305,23 @@ def _context():
     return _WorkerProcess
 
 
+_FOLDER_PREFIX = "sklearn_automl_data_"
+
+
+def _remove_stale_folders():
+    """Delete data folders left by searches whose process was killed (SIGKILL)."""
+    import glob
+
+    pattern = os.path.join(tempfile.gettempdir(), f"{_FOLDER_PREFIX}*_*")
+    for folder in glob.glob(pattern):
+        pid = os.path.basename(folder)[len(_FOLDER_PREFIX):].split("_", 1)[0]
+        if not pid.isdigit() or os.path.exists(f"/proc/{pid}"):
+            continue
+        if not os.path.exists("/proc/self"):  # pragma: no cover - no procfs
+            return
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def _start_fork_server():
     with contextlib.suppress(Exception):
         from multiprocessing import forkserver
@@ -367,7 +384,8 @@ class ProcessExecutor:
 
         self._process_class = _context()
         _start_fork_server()  # it imports the package while the data is dumped
-        self._folder = tempfile.mkdtemp(prefix="sklearn_automl_")
+        _remove_stale_folders()
+        self._folder = tempfile.mkdtemp(prefix=f"{_FOLDER_PREFIX}{os.getpid()}_")
         self._data_path = os.path.join(self._folder, "data.joblib")
         joblib.dump((X, y, splits), self._data_path)
         self._payload = _dumps((scorer, shared))

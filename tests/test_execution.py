@@ -160,3 +160,24 @@ def test_mixed_dataframe_in_worker_processes(mixed_frame):
     by_id = {t.trial_id: t for t in seq.history_.trials}
     for t in par.history_.trials:
         np.testing.assert_allclose(t.scores, by_id[t.trial_id].scores)
+
+
+def test_data_folder_of_a_killed_search_is_removed_by_the_next(problem, tmp_path,
+                                                               monkeypatch):
+    import subprocess
+    import sys
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    stale = tmp_path / f"{_execution._FOLDER_PREFIX}{dead.pid}_abc"
+    stale.mkdir()
+    (stale / "data.joblib").write_bytes(b"x")
+    alive = tmp_path / f"{_execution._FOLDER_PREFIX}{os.getpid()}_abc"
+    alive.mkdir()
+    X, y, splits, scorer = problem
+    ex = ProcessExecutor(1)
+    ex.start(X, y, splits, scorer, classes=np.array([0, 1]), subsample_seed=0)
+    ex.close()
+    assert not stale.exists() and alive.exists()
