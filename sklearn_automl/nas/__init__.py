@@ -1,0 +1,55 @@
+"""Neural architecture search: skorch-wrapped PyTorch networks and their search.
+
+torch and skorch are the ``nas`` extra (``pip install "sklearn_automl[nas]"``).
+Importing this package does not import them: the names below load on first
+use, and the estimators can be constructed without the extra (``fit`` then
+raises an ImportError that says what to install).
+"""
+
+import importlib
+
+_LAZY = {
+    "MLPNetClassifier": "._estimators",
+    "MLPNetRegressor": "._estimators",
+    "CNNNetClassifier": "._estimators",
+    "CNNNetRegressor": "._estimators",
+    "NASClassifier": "._search",
+    "NASRegressor": "._search",
+    "ReinforceSearch": "._controller",
+    "build_module": "._architectures",
+    "count_params": "._architectures",
+    "estimate_flops": "._architectures",
+    "cnn_space": "._spaces",
+    "mlp_space": "._spaces",
+    "CELL_OPS": "._ops",
+    "REDUCE_OPS": "._ops",
+}
+
+__all__ = [
+    "CELL_OPS",
+    "REDUCE_OPS",
+    "CNNNetClassifier",
+    "CNNNetRegressor",
+    "MLPNetClassifier",
+    "MLPNetRegressor",
+    "NASClassifier",
+    "NASRegressor",
+    "ReinforceSearch",
+    "build_module",
+    "cnn_space",
+    "count_params",
+    "estimate_flops",
+    "mlp_space",
+]
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

@@ -1,0 +1,163 @@
+"""Training and measuring torch modules with skorch: device, precision, timing.
+
+``_Net`` is a skorch ``NeuralNet`` that moves each batch to the device
+without blocking (the loaders pin host memory on CUDA) and runs the
+forward pass under bf16 autocast on CUDA devices that support it. The
+helpers resolve ``device="auto"``, seed torch, scope the thread count and
+measure latency and memory. This module imports only torch and skorch
+(guarded, so that the estimators can be constructed without them) and is
+copied into exported models by ``export_code``.
+"""
+
+import os
+import time
+from contextlib import contextmanager
+
+from ._ops import torch
+
+try:
+    from skorch import NeuralNet
+    from skorch.callbacks import Callback
+except ImportError:  # the `nas` extra is not installed
+    NeuralNet = Callback = object
+
+_EXTRA_HINT = 'pip install "sklearn_automl[nas]"'
+
+
+def require_torch(owner):
+    """Raise a clear ImportError when torch or skorch is missing."""
+    if torch is None or NeuralNet is object:
+        raise ImportError(
+            f"{owner} needs torch and skorch, the `nas` extra of sklearn_automl: "
+            f"{_EXTRA_HINT}"
+        )
+
+
+def resolve_device(device):
+    """``"auto"`` -> ``"cuda"`` when a CUDA device is available, else ``"cpu"``."""
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise ValueError(
+            f"device={device!r} but torch sees no CUDA device; use device='auto' "
+            "or 'cpu'."
+        )
+    return device
+
+
+def amp_dtype(device):
+    """The autocast dtype for ``device``: bf16 on CUDA that supports it, else None."""
+    if str(device).startswith("cuda") and torch.cuda.is_bf16_supported():
+        return torch.bfloat16
+    return None
+
+
+@contextmanager
+def torch_threads(n_jobs):
+    """Run the block with ``n_jobs`` torch threads (None: unchanged), then restore."""
+    before = torch.get_num_threads()
+    if n_jobs is not None:
+        n = (os.cpu_count() or 1) if n_jobs < 0 else n_jobs
+        torch.set_num_threads(max(1, n))
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+@contextmanager
+def seeded(seed, device):
+    """Seed torch for the block without touching the caller's global generator."""
+    devices = [torch.device(device).index or 0] if str(device).startswith("cuda") else []
+    with torch.random.fork_rng(devices=devices):
+        torch.manual_seed(seed)
+        yield
+
+
+class TimeLimit(Callback):
+    """Stop training once ``seconds`` have passed (checked after each batch).
+
+    skorch ends ``fit`` cleanly on a ``KeyboardInterrupt`` raised in training,
+    keeping the epochs done so far.
+    """
+
+    def __init__(self, seconds=None):
+        self.seconds = seconds
+
+    def on_train_begin(self, net, **kwargs):
+        self.start_ = time.perf_counter()
+
+    def on_batch_end(self, net, **kwargs):
+        if self.seconds is not None and time.perf_counter() - self.start_ > self.seconds:
+            raise KeyboardInterrupt
+
+
+class Net(NeuralNet):
+    """skorch ``NeuralNet`` with non-blocking device copies and bf16 autocast.
+
+    ``amp`` is a plain flag so that the net pickles; the dtype is chosen on
+    the device at hand, hence a net trained with autocast on CUDA predicts
+    in float32 once loaded on a CPU-only machine.
+    """
+
+    def __init__(self, *args, amp=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.amp = amp
+
+    def infer(self, x, **fit_params):
+        x = x.to(self.device, non_blocking=True)
+        dtype = amp_dtype(self.device) if self.amp else None
+        if dtype is None:
+            return self.module_(x, **fit_params)
+        with torch.autocast(device_type="cuda", dtype=dtype):
+            return self.module_(x, **fit_params).float()
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        return self.criterion_(y_pred, y_true.to(self.device, non_blocking=True))
+
+
+def measure(module, X, device, n_jobs, batch_size):
+    """(latency per sample in seconds, peak memory in bytes) of inference.
+
+    Latency: the best of three timed forward passes of ``X`` (at most 256
+    rows) in eval mode. Memory on CUDA: the allocator's peak during the
+    pass. On CPU: parameters and buffers plus the largest input + output
+    tensor bytes of any layer, seen by forward hooks (the activation high
+    water mark of a layer-by-layer evaluation).
+    """
+    module.eval()
+    x = torch.as_tensor(X[:256]).to(device)
+    cuda = str(device).startswith("cuda")
+    leaves = [m for m in module.modules() if not list(m.children())]
+    high = [0]
+    weights = sum(t.numel() * t.element_size()
+                  for t in [*module.parameters(), *module.buffers()])
+
+    def hook(mod, inp, out):
+        size = sum(t.numel() * t.element_size() for t in inp if torch.is_tensor(t))
+        high[0] = max(high[0], size + out.numel() * out.element_size())
+
+    with torch_threads(n_jobs), torch.no_grad():
+        handles = [m.register_forward_hook(hook) for m in leaves]
+        try:
+            if cuda:
+                torch.cuda.synchronize(device)
+                torch.cuda.reset_peak_memory_stats(device)
+                base = torch.cuda.memory_allocated(device)
+            module(x)
+        finally:
+            for h in handles:
+                h.remove()
+        if cuda:
+            torch.cuda.synchronize(device)
+            peak = weights + torch.cuda.max_memory_allocated(device) - base
+        else:
+            peak = weights + high[0]
+        best = float("inf")
+        for _ in range(3):
+            start = time.perf_counter()
+            module(x)
+            if cuda:
+                torch.cuda.synchronize(device)
+            best = min(best, time.perf_counter() - start)
+    return best / len(x), int(peak)
