@@ -156,8 +156,10 @@ class _BaseNet(BaseEstimator):
         net.iterator_train__generator = None
         self.net_ = net
         self.device_ = device
-        self.n_epochs_ = len(net.history)
-        self.epoch_time_ = float(np.mean([h["dur"] for h in net.history]))
+        # an epoch cut short by max_time has no duration and does not count
+        durations = [h["dur"] for h in net.history if "dur" in h]
+        self.n_epochs_ = len(durations)
+        self.epoch_time_ = float(np.mean(durations)) if durations else self.fit_time_
         self.n_params_ = int(sum(p.numel() for p in net.module_.parameters()))
         self.flops_ = estimate_flops(arch, self.input_dim_, n_outputs)
         self.latency_per_sample_, self.peak_memory_ = measure(
