@@ -68,6 +68,7 @@ class _BaseNet(BaseEstimator):
 
     _architecture_keys = ()
     _kind = None
+    _poor_score = False
 
     def architecture(self):
         """The architecture described by the parameters, as a plain dict.
@@ -229,16 +230,20 @@ class _MLP(_BaseNet):
         self.random_state = random_state
         self.verbose = verbose
 
-    def _validate(self, X, y=None, reset=True):
-        if y is None:
+    def _validate(self, X, y="no_validation", reset=True):
+        if isinstance(y, str) and y == "no_validation":
             return validate_data(self, X, reset=reset, dtype=np.float32)
+        regressor = is_regressor_net(self)
         return validate_data(self, X, y, reset=reset, dtype=np.float32,
-                             ensure_min_samples=2, y_numeric=is_regressor_net(self))
+                             ensure_min_samples=2, y_numeric=regressor,
+                             multi_output=regressor)
 
 
 class _CNN(_BaseNet):
     _architecture_keys = ("channels", "n_stages", "cells_per_stage", "cell", "reduce_op")
     _kind = "cnn"
+    # flat tabular X is read as 1 x n_features images: not what a CNN is for
+    _poor_score = True
     _parameter_constraints: ClassVar[dict] = {
         "channels": [Interval(Integral, 1, None, closed="left")],
         "n_stages": [Interval(Integral, 1, None, closed="left")],
@@ -275,12 +280,14 @@ class _CNN(_BaseNet):
         self.random_state = random_state
         self.verbose = verbose
 
-    def _validate(self, X, y=None, reset=True):
+    def _validate(self, X, y="no_validation", reset=True):
         kwargs = {"dtype": np.float32, "allow_nd": True, "reset": reset}
-        if y is None:
+        if isinstance(y, str) and y == "no_validation":
             return validate_data(self, X, **kwargs)
-        return validate_data(self, X, y, ensure_min_samples=2,
-                             y_numeric=is_regressor_net(self), **kwargs)
+        regressor = is_regressor_net(self)
+        return validate_data(self, X, y, ensure_min_samples=2, y_numeric=regressor,
+                             multi_output=regressor, **kwargs)
+
 
     def _shape_input(self, X, reset):
         X = image_batch(X, self.input_shape)
@@ -373,7 +380,13 @@ class _Classifier(ClassifierMixin):
         -------
         y : ndarray of shape (n_samples,)
         """
-        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+        proba = self.predict_proba(X)
+        return self.classes_[np.argmax(proba, axis=1)]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.poor_score = self._poor_score
+        return tags
 
 
 class _Regressor(RegressorMixin):
@@ -407,6 +420,7 @@ class _Regressor(RegressorMixin):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
+        tags.regressor_tags.poor_score = self._poor_score
         return tags
 
 

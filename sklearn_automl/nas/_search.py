@@ -141,12 +141,18 @@ class _BaseNAS(BaseEstimator):
         self._start = time.perf_counter()
         require_torch(type(self).__name__)
         X, y = validate_data(self, X, y, dtype=np.float32, allow_nd=True,
-                             ensure_min_samples=2, y_numeric=not self._classifier)
+                             ensure_min_samples=2, y_numeric=not self._classifier,
+                             multi_output=not self._classifier)
         kind = self._validate_parameters(X)
         self.space_kind_ = kind
         if self._classifier:
             check_classification_targets(y)
             self.classes_ = np.unique(y)
+            if len(self.classes_) < 2:
+                raise ValueError(
+                    f"{type(self).__name__} needs at least 2 classes in y, got 1 class "
+                    f"({self.classes_[0]!r})."
+                )
         rng = check_random_state(self.random_state)
         split_seed, search_seed, model_seed = rng.randint(np.iinfo(np.int32).max, size=3)
         stratify = None
@@ -446,6 +452,11 @@ class NASRegressor(RegressorMixin, _BaseNAS):
     """
     )
     _classifier = False
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags
 
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y):
