@@ -172,7 +172,11 @@ class _BaseNet(BaseEstimator):
         """Raw network outputs (logits or standardized targets) as numpy."""
         check_is_fitted(self, "net_")
         X = self._standardize(self._shape_input(X, reset=False), reset=False)
-        with torch_threads(self.n_jobs), torch.no_grad():
+        # the loader draws a seed for its workers from the global generator:
+        # fork it so that predicting leaves the caller's random stream alone
+        with torch_threads(self.n_jobs), torch.no_grad(), torch.random.fork_rng(
+            devices=[]
+        ):
             out = self.net_.forward(X, training=False, device="cpu")
         return out.float().numpy()
 

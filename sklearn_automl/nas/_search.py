@@ -182,6 +182,7 @@ class _BaseNAS(BaseEstimator):
         self._data = (X_tr, y_tr, X_va, y_va)
         self._rows_ratio = len(X) / len(X_tr)
         self.history_ = []
+        self._models = {}  # fidelity -> (score, best trial network at it)
         if self.strategy == "darts":
             best = self._search_darts(shape, int(search_seed))
         else:
@@ -197,13 +198,21 @@ class _BaseNAS(BaseEstimator):
         self.best_index_ = best["trial"]
         start = time.perf_counter()
         left = self._time_left()
-        est = cls(**self._base, **best["params"], max_epochs=best["epochs"],
-                  max_time=left if math.isfinite(left) else None)
-        self.best_estimator_ = est.fit(X, y)
+        predicted = REFIT_MARGIN * best["epoch_time"] * best["epochs"] * self._rows_ratio
+        self.refit_ = left >= predicted
+        if self.refit_:
+            est = cls(**self._base, **best["params"], max_epochs=best["epochs"],
+                      max_time=left if math.isfinite(left) else None)
+            self.best_estimator_ = est.fit(X, y)
+        else:  # a refit would overrun the budget: keep the trial's network
+            self.best_estimator_ = self._models[best["fidelity"]][1]
+            logger.warning("%s: no time left to refit on all rows; best_estimator_ is "
+                           "the best trial's network, trained on %d%% of them.",
+                           type(self).__name__, round(100 / self._rows_ratio))
         self.refit_time_ = time.perf_counter() - start
         self.best_arch_ = self.best_estimator_.architecture()
         self.n_trials_ = len(self.history_)
-        del self._data, self._scorer, self._cls, self._base, self._start
+        del self._data, self._scorer, self._cls, self._base, self._start, self._models
         return self
 
     def _trial(self, config, params, epochs, fidelity, strategy):
@@ -214,7 +223,7 @@ class _BaseNAS(BaseEstimator):
         left = self._time_left()
         try:
             est = self._cls(**self._base, **params, max_epochs=epochs,
-                            max_time=left if math.isfinite(left) else None)
+                            max_time=max(left, 1.0) if math.isfinite(left) else None)
             est.fit(X_tr, y_tr)
             score = float(self._scorer(est, X_va, y_va))
             record.update(
@@ -224,6 +233,10 @@ class _BaseNAS(BaseEstimator):
             )
             if est.n_epochs_ < epochs:
                 record["status"] = "timeout"
+            if record["score"] is not None and record["score"] > self._models.get(
+                fidelity, (-math.inf,)
+            )[0]:
+                self._models[fidelity] = (record["score"], est)
         except Exception as exc:  # noqa: BLE001 - a failing trial is data, not a crash
             record.update(status="failed", error=f"{type(exc).__name__}: {exc}")
         if self.verbose:
@@ -377,6 +390,10 @@ default="random"
     darts_alpha_ : ndarray of shape (n_edges, n_ops)
         The architecture weights (``"darts"`` only; also ``darts_epochs_``
         and ``darts_time_``).
+    refit_ : bool
+        Whether ``best_estimator_`` was retrained on all rows; False when the
+        time budget left no room for it (it is then the best trial's network,
+        trained without the held-out rows).
     search_time_, refit_time_ : float
     n_features_in_ : int
 """
