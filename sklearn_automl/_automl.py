@@ -48,7 +48,7 @@ from ._checkpoint import Checkpoint, fingerprint_data
 from ._evaluate import _limit_threads
 from ._execution import DaskExecutor, make_executor
 from ._history import History, TrialResult
-from ._plan import make_plan
+from ._plan import make_image_plan, make_plan
 from ._progress import Progress, run_callbacks
 from .search import (
     ASHA,
@@ -118,6 +118,7 @@ class BaseAutoML(BaseEstimator):
             StrOptions(set(_SCHEDULES)), HasMethods(["next_job", "report"]), None
         ],
         "estimators": [list, tuple, str, None],
+        "input_shape": [tuple, list, None],
         "n_jobs": [numbers.Integral, None],
         "executor": [
             StrOptions({"sequential", "processes"}),
@@ -145,6 +146,7 @@ class BaseAutoML(BaseEstimator):
         search="random",
         schedule=None,
         estimators=None,
+        input_shape=None,
         n_jobs=None,
         executor=None,
         trial_timeout="auto",
@@ -161,6 +163,7 @@ class BaseAutoML(BaseEstimator):
         self.search = search
         self.schedule = schedule
         self.estimators = estimators
+        self.input_shape = input_shape
         self.n_jobs = n_jobs
         self.executor = executor
         self.trial_timeout = trial_timeout
@@ -224,7 +227,10 @@ class BaseAutoML(BaseEstimator):
             self.random_state if checkpoint_seed is None else checkpoint_seed
         )
         with self._logging():
-            plan = make_plan(X, task, self.estimators)
+            if self.input_shape_ is not None:
+                plan = make_image_plan(X, task, self.estimators, self.input_shape)
+            else:
+                plan = make_plan(X, task, self.estimators)
             self.column_kinds_ = dict(plan.kinds)
             splits = self._make_splits(X, y, rng)
             scorer = self._make_scorer()
@@ -298,7 +304,16 @@ class BaseAutoML(BaseEstimator):
             raise ValueError(
                 f"{type(self).__name__} requires y to be passed, but the target y is None."
             )
-        if isinstance(X, pd.DataFrame):
+        self.input_shape_ = None
+        if not isinstance(X, pd.DataFrame) and (
+            self.input_shape is not None or np.ndim(X) in (3, 4)
+        ):
+            # images: searched with the CNN family only (see make_image_plan)
+            from .nas._estimators import image_batch
+
+            X = validate_data(self, X, reset=True, dtype="numeric", allow_nd=True)
+            self.input_shape_ = image_batch(X[:1], self.input_shape).shape[1:]
+        elif isinstance(X, pd.DataFrame):
             _check_frame(X)
             validate_data(self, X, reset=True, skip_check_array=True)
         else:
@@ -328,7 +343,9 @@ class BaseAutoML(BaseEstimator):
         cv = self.cv
         seed = int(rng.randint(np.iinfo(np.int32).max))
         if cv is None:
-            cv = 0.2 if n > _AUTO_HOLDOUT_ROWS else 5
+            # a CNN trial is costly: one holdout for images rather than 5 folds
+            images = getattr(self, "input_shape_", None) is not None
+            cv = 0.2 if n > _AUTO_HOLDOUT_ROWS or images else 5
         if isinstance(cv, numbers.Real) and not isinstance(cv, numbers.Integral):
             n_test = math.ceil(cv * n)
             if n_test < 1 or n - n_test < 1:
@@ -791,6 +808,8 @@ class BaseAutoML(BaseEstimator):
     # -------------------------------------------------------------- predict
     def _check_predict_input(self, X):
         check_is_fitted(self, "best_estimator_")
+        if getattr(self, "input_shape_", None) is not None:
+            return validate_data(self, X, reset=False, dtype="numeric", allow_nd=True)
         if hasattr(self, "feature_names_in_"):
             if not isinstance(X, pd.DataFrame):
                 raise TypeError(
@@ -848,6 +867,12 @@ class BaseAutoML(BaseEstimator):
         from ._codegen import export_code
 
         check_is_fitted(self, "best_estimator_")
+        if getattr(self, "input_shape_", None) is not None:
+            raise ValueError(
+                "export_code writes tabular models (CSV in, predictions out); a "
+                "search on images cannot be exported yet. Pickle best_estimator_ "
+                "(joblib.dump) instead."
+            )
         return export_code(self, path, overwrite=overwrite)
 
     def __sklearn_tags__(self):
@@ -992,7 +1017,17 @@ class AutoMLClassifier(ClassifierMixin, BaseAutoML):
         estimator's parameter names to :class:`~sklearn_automl.space.Float`,
         :class:`~sklearn_automl.space.Int` or
         :class:`~sklearn_automl.space.Categorical` (``{}`` searches none).
-        ``None``: every built-in family that fits the data size.
+        ``None``: every built-in family that fits the data size. With the
+        ``nas`` extra (torch and skorch) the built-in families include
+        ``"mlp_net"``, a skorch-trained multilayer perceptron
+        (:class:`~sklearn_automl.nas.MLPNetClassifier`); without it that
+        family is left out with one logged notice.
+    input_shape : tuple of int or None, default=None
+        ``(H, W)`` or ``(C, H, W)`` of each row of a flat X of images. X of
+        shape (N, H, W) or (N, C, H, W), or a flat X with ``input_shape``, is
+        searched as images, with the cell-based CNN space only (family
+        ``"cnn_net"``, see :class:`~sklearn_automl.nas.CNNNetClassifier`;
+        needs the ``nas`` extra) and one 20 % holdout when ``cv`` is None.
     n_jobs : int or None, default=None
         Trials run in parallel, each in a worker process with
         ``cores // n_jobs`` threads (at least 1), so trials x threads never
@@ -1055,7 +1090,10 @@ class AutoMLClassifier(ClassifierMixin, BaseAutoML):
         How each input column was treated, keyed by name (DataFrames) or
         position: ``"numeric"``, ``"boolean"``, ``"categorical"``,
         ``"high_cardinality"``, ``"datetime"``, ``"text"``, ``"id"`` or
-        ``"constant"`` (the last two are left out of the features).
+        ``"constant"`` (the last two are left out of the features). Empty
+        for images.
+    input_shape_ : tuple of int or None
+        ``(channels, height, width)`` of image input; None for tables.
     best_index_ : int or None
         Index of the best trial in ``cv_results_``.
     cv_results_ : dict of ndarray
@@ -1176,7 +1214,10 @@ class AutoMLRegressor(RegressorMixin, BaseAutoML):
     estimators : list or None, default=None
         Built-in family names (``"lightgbm"``, ``"linear"`` (ridge),
         ``"hist_gradient_boosting"``, ``"random_forest"``, ``"extra_trees"``,
-        ``"knn"``) and/or ``(name, unfitted_estimator, space)`` tuples.
+        ``"knn"``, with the ``nas`` extra ``"mlp_net"``) and/or
+        ``(name, unfitted_estimator, space)`` tuples.
+    input_shape : tuple of int or None, default=None
+        Image input (see :class:`AutoMLClassifier`).
     n_jobs : int or None, default=None
         Trials in parallel (worker processes); ``None``: one at a time in
         this process. As in :class:`AutoMLClassifier`.

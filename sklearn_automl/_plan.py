@@ -34,7 +34,7 @@ from .space import Categorical, SearchSpace
 from .space._components import Component, as_component
 from .space._default import FAMILIES, default_components
 
-__all__ = ["Plan", "make_plan"]
+__all__ = ["ImagePlan", "Plan", "make_image_plan", "make_plan"]
 
 logger = logging.getLogger("sklearn_automl")
 
@@ -351,3 +351,96 @@ def _plain_kind(X, column):
         dtype, pd.CategoricalDtype
     )
     return "numeric" if numeric else "categorical"
+
+
+class ImagePlan(Plan):
+    """The plan for images: the cell-based CNN space, no featurizer.
+
+    A configuration is ``{"family": "cnn_net", "cnn_net__<decision>": value}``
+    over the decisions of :func:`~sklearn_automl.nas.cnn_space`;
+    :meth:`build` gives ``Pipeline([("model", CNNNetClassifier(...))])``.
+
+    Parameters
+    ----------
+    task : {"classification", "regression"}
+    input_shape : tuple of int or None
+        The user's ``input_shape`` (for flat X), passed to the network.
+    image_shape : tuple of int
+        ``(channels, height, width)`` of the images.
+    """
+
+    family = "cnn_net"
+
+    def __init__(self, task, input_shape, image_shape):
+        from .nas import CNNNetClassifier, CNNNetRegressor, cnn_space
+
+        cls = CNNNetClassifier if task == "classification" else CNNNetRegressor
+        component = Component(
+            self.family, cls(input_shape=input_shape, max_epochs=20), {},
+            tasks=(task,), scale=False, fidelity_param="max_epochs",
+        )
+        self._builtin = set()
+        self.task = task
+        self.components = {self.family: component}
+        self.kinds = {}
+        self.counts = {}
+        self._feature_keys = {}
+        self.image_shape = tuple(image_shape)
+        arch = cnn_space(self.image_shape)
+        prefix = f"{self.family}__"
+        params = {"family": Categorical([self.family])}
+        params.update({prefix + k: d for k, d in arch.params.items()})
+        conditions = {
+            prefix + k: (prefix + parent, values)
+            for k, (parent, values) in arch.conditions.items()
+        }
+        self.space = SearchSpace(params, conditions)
+
+    def model_params(self, config):
+        """``config`` as ``set_params`` arguments of the pipeline (``model__*``)."""
+        from .nas._spaces import config_to_params
+
+        prefix = f"{self.family}__"
+        decisions = {k[len(prefix):]: v for k, v in config.items() if k.startswith(prefix)}
+        return {f"model__{k}": v for k, v in config_to_params(decisions).items()}
+
+    def build(self, config, *, random_state=None, n_jobs=None, iteration_fraction=1.0):
+        """An unfitted ``Pipeline([("model", network)])`` for ``config``."""
+        comp = self.components[self.family]
+        params = {k[len("model__"):]: v for k, v in self.model_params(config).items()}
+        model = comp.build(params, random_state=random_state, n_jobs=n_jobs)
+        if iteration_fraction < 1:
+            full = model.get_params()["max_epochs"]
+            model.set_params(max_epochs=max(1, round(full * iteration_fraction)))
+        return Pipeline([("model", model)])
+
+
+def make_image_plan(X, task, estimators, input_shape):
+    """The plan for image input: X of 3 or 4 dimensions, or flat with ``input_shape``.
+
+    Raises
+    ------
+    ValueError
+        When ``estimators`` names families other than ``"cnn_net"`` (they do
+        not apply to images unless X is flattened and ``input_shape`` dropped),
+        or when ``input_shape`` does not fit X.
+    """
+    from .nas._estimators import image_batch
+    from .space._default import nas_available
+
+    if estimators is not None:
+        names = [estimators] if isinstance(estimators, str) else list(estimators)
+        if names != [ImagePlan.family]:
+            raise ValueError(
+                f"estimators={estimators!r}: on images (X with 3 or 4 dimensions, or "
+                "input_shape set) only the 'cnn_net' family applies; leave "
+                "estimators=None, or flatten X and drop input_shape for the tabular "
+                "families."
+            )
+    if not nas_available():
+        raise ImportError(
+            "Image input is searched with the CNN family, which needs torch and "
+            'skorch: pip install "sklearn_automl[nas]".'
+        )
+    shape = image_batch(X[:1], input_shape).shape[1:]
+    return ImagePlan(task, input_shape, shape)

@@ -34,8 +34,14 @@ from ._ops import (
     make_activation,
     make_norm1d,
     make_op,
-    nn,
 )
+
+try:
+    import torch
+    from torch import nn
+    from torch.nn import functional as F
+except ImportError:  # the `nas` extra is not installed
+    torch = nn = F = None
 
 MLP_DEFAULTS = {
     "n_blocks": 2, "width": 128, "width_decay": 1.0, "block": "plain",

@@ -11,8 +11,15 @@ baseline an exponential moving average of the scores.
 
 import numpy as np
 
+try:
+    import torch
+    from torch import nn
+    from torch.nn import functional as F
+except ImportError:  # the `nas` extra is not installed
+    torch = nn = F = None
+
 from ..search import Searcher
-from ._ops import nn, torch
+from ..space import Int
 from ._training import require_torch, seeded
 
 __all__ = ["ReinforceSearch"]
@@ -25,9 +32,7 @@ def _choices(dist):
     """The values the controller chooses a parameter from."""
     if hasattr(dist, "choices"):
         return list(dist.choices)
-    if hasattr(dist, "decode") and isinstance(dist.low, (int, np.integer)) and (
-        dist.high - dist.low < 2 * N_BINS
-    ) and not isinstance(dist.low, bool) and type(dist).__name__ == "Int":
+    if isinstance(dist, Int) and dist.high - dist.low < 2 * N_BINS:
         return list(range(dist.low, dist.high + 1))
     values = [dist.decode([(i + 0.5) / N_BINS]) for i in range(N_BINS)]
     return list(dict.fromkeys(values))

@@ -15,7 +15,14 @@ import time
 
 import numpy as np
 
-from ._ops import CELL_OPS, make_op, nn, torch
+try:
+    import torch
+    from torch import nn
+    from torch.nn import functional as F
+except ImportError:  # the `nas` extra is not installed
+    torch = nn = F = None
+
+from ._ops import CELL_OPS, make_op
 
 __all__ = ["DartsSupernet", "derive_cell", "search_cell"]
 

@@ -32,7 +32,7 @@ from ._architectures import (
     count_params,
     estimate_flops,
 )
-from ._ops import ACTIVATIONS, CELL_OPS, NORMS, REDUCE_OPS, nn, torch
+from ._ops import ACTIVATIONS, CELL_OPS, NORMS, REDUCE_OPS
 from ._training import (
     Net,
     TimeLimit,
@@ -42,6 +42,13 @@ from ._training import (
     seeded,
     torch_threads,
 )
+
+try:
+    import torch
+    from torch import nn
+    from torch.nn import functional as F
+except ImportError:  # the `nas` extra is not installed
+    torch = nn = F = None
 
 #: fewest rows for which a validation split (and early stopping) is used
 MIN_ROWS_FOR_VALIDATION = 20

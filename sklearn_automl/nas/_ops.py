@@ -16,11 +16,11 @@ try:
     import torch
     from torch import nn
     from torch.nn import functional as F
-
-    _Module = nn.Module
 except ImportError:  # the `nas` extra is not installed
     torch = nn = F = None
-    _Module = object
+
+# the base of the modules below: a placeholder without torch (never built then)
+_Module = nn.Module if nn is not None else object
 
 #: operations of the cell space that keep the spatial size (normal cells)
 CELL_OPS = (

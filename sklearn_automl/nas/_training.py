@@ -13,7 +13,12 @@ import os
 import time
 from contextlib import contextmanager
 
-from ._ops import torch
+try:
+    import torch
+    from torch import nn
+    from torch.nn import functional as F
+except ImportError:  # the `nas` extra is not installed
+    torch = nn = F = None
 
 try:
     from skorch import NeuralNet

@@ -8,6 +8,8 @@ baseline before any search.
 
 from __future__ import annotations
 
+import logging
+
 from lightgbm import LGBMClassifier, LGBMRegressor
 from sklearn.ensemble import (
     ExtraTreesClassifier,
@@ -23,7 +25,9 @@ from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
 from ._components import Component
 from ._params import Categorical, Float, Int
 
-__all__ = ["FAMILIES", "default_components"]
+__all__ = ["FAMILIES", "default_components", "nas_available"]
+
+logger = logging.getLogger("sklearn_automl")
 
 #: built-in family names, cheapest first (the order of the first trials)
 FAMILIES = (
@@ -33,7 +37,11 @@ FAMILIES = (
     "random_forest",
     "extra_trees",
     "knn",
+    "mlp_net",
 )
+#: families that need an optional extra, and the extra
+OPTIONAL = {"mlp_net": "nas"}
+_NOTICE = {"given": False}
 
 
 def _lightgbm(task):
@@ -126,6 +134,48 @@ def _knn(task):
     )
 
 
+def nas_available():
+    """Whether torch and skorch import (the ``nas`` extra); imports them."""
+    try:
+        import skorch  # noqa: F401
+        import torch  # noqa: F401
+    except ImportError as exc:
+        if not _NOTICE["given"]:
+            _NOTICE["given"] = True
+            logger.info(
+                "The neural-network family (mlp_net) is left out of the search: %s. "
+                'Install it with: pip install "sklearn_automl[nas]".', exc,
+            )
+        return False
+    return True
+
+
+def _mlp_net(task):
+    # imported here: torch loads only when a search may use it
+    from ..nas import MLPNetClassifier, MLPNetRegressor
+
+    cls = MLPNetClassifier if task == "classification" else MLPNetRegressor
+    space = {
+        "n_blocks": Int(1, 8, default=2),
+        "width": Int(16, 512, log=True, default=128),
+        "width_decay": Float(0.5, 1.0, default=1.0),
+        "block": Categorical(["plain", "residual"]),
+        "activation": Categorical(["relu", "gelu", "silu"]),
+        "normalization": Categorical(["batch", "layer", "none"]),
+        "dropout": Float(0.0, 0.5, default=0.1),
+        "lr": Float(3e-4, 1e-2, log=True, default=3e-3),
+        "weight_decay": Float(1e-6, 1e-2, log=True, default=1e-4),
+        "batch_size": Categorical([256, 128, 64]),
+    }
+    # 20 epochs with early stopping keep a 5-fold trial on a mid-size table
+    # within a 60-120 s budget on 2 cores; epochs are the fidelity knob
+    est = cls(max_epochs=20, early_stopping=5, batch_size=256)
+    return Component(
+        "mlp_net", est, space, tasks=(task,), encoding="onehot", scale=True,
+        fidelity_param="max_epochs",
+    )
+
+
 def default_components(task):
     """The built-in model families for ``task``, keyed by name.
 
@@ -145,4 +195,6 @@ def default_components(task):
         _forest("extra_trees", task),
         _knn(task),
     ]
+    if nas_available():
+        comps.append(_mlp_net(task))
     return {c.name: c for c in comps}

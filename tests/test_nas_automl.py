@@ -1,0 +1,171 @@
+"""The NAS families inside the AutoML: tabular mlp_net, image input, export."""
+
+import logging
+import pickle
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.datasets import load_digits, make_classification, make_regression
+
+pytest.importorskip("torch")
+pytest.importorskip("skorch")
+
+from sklearn_automl import AutoMLClassifier, AutoMLRegressor
+from sklearn_automl.nas import CNNNetClassifier, MLPNetClassifier
+from sklearn_automl.space._default import default_components
+
+SEARCH = {"time_budget": None, "cv": 2, "random_state": 0}
+
+
+def _table(n=160):
+    X, y = make_classification(n, 6, random_state=0)
+    X = pd.DataFrame(X, columns=[f"x{i}" for i in range(6)])
+    X["city"] = np.where(X["x0"] > 0, "rome", "oslo")
+    X.loc[::7, "x1"] = np.nan
+    return X, y
+
+
+def test_mlp_net_is_a_default_family_with_epochs_as_fidelity():
+    comps = default_components("classification")
+    assert "mlp_net" in comps
+    comp = comps["mlp_net"]
+    assert comp.fidelity_param == "max_epochs"
+    assert isinstance(comp.estimator, MLPNetClassifier)
+    assert comp.encoding == "onehot" and comp.scale
+
+
+def test_automl_searches_and_refits_mlp_net_on_mixed_table():
+    X, y = _table()
+    automl = AutoMLClassifier(estimators=["mlp_net"], max_trials=2, **SEARCH).fit(X, y)
+    assert automl.best_family_ == "mlp_net"
+    model = automl.best_estimator_.named_steps["model"]
+    assert isinstance(model, MLPNetClassifier) and model.n_jobs == 1
+    assert automl.score(X, y) > 0.8
+    assert set(automl.best_params_) >= {"model__n_blocks", "model__width"}
+
+
+def test_mlp_net_under_successive_halving_trains_fewer_epochs_at_low_fidelity():
+    X, y = make_regression(150, 5, noise=1.0, random_state=0)
+    automl = AutoMLRegressor(estimators=["mlp_net"], max_trials=4,
+                             schedule="successive_halving", **SEARCH).fit(X, y)
+    fidelities = {t.fidelity for t in automl.history_.trials}
+    assert min(fidelities) < 1
+    assert automl.best_estimator_.named_steps["model"].max_epochs == 20
+
+
+_BLOCK = textwrap.dedent(
+    """
+    import pickle, sys
+
+    class _NoAutoML:
+        def find_spec(self, name, path=None, target=None):
+            if name.split(".")[0] == "sklearn_automl":
+                raise ImportError(f"{name} is blocked in this test")
+
+    sys.meta_path.insert(0, _NoAutoML())
+    import runpy
+    ns = runpy.run_path(sys.argv[1], run_name="exported_model")
+    with open(sys.argv[2], "rb") as f:
+        X, y, X_test = pickle.load(f)
+    model = ns["fit_model"](X, y)
+    with open(sys.argv[3], "wb") as f:
+        pickle.dump((model.predict(X_test), model.predict_proba(X_test)), f)
+    assert not any(m.startswith("sklearn_automl") for m in sys.modules)
+    """
+)
+
+
+def test_exported_mlp_net_runs_without_the_library(tmp_path):
+    X, y = _table()
+    automl = AutoMLClassifier(estimators=["mlp_net"], max_trials=1, **SEARCH).fit(X, y)
+    automl.export_code(tmp_path)
+    with open(tmp_path / "data.pkl", "wb") as f:
+        pickle.dump((X, y, X.iloc[:40]), f)
+    run = subprocess.run(
+        [sys.executable, "-c", _BLOCK, str(tmp_path / "model.py"),
+         str(tmp_path / "data.pkl"), str(tmp_path / "out.pkl")],
+        capture_output=True, text=True, check=False, timeout=300,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    with open(tmp_path / "out.pkl", "rb") as f:
+        predicted, proba = pickle.load(f)
+    np.testing.assert_array_equal(predicted, automl.predict(X.iloc[:40]))
+    np.testing.assert_allclose(proba, automl.predict_proba(X.iloc[:40]), atol=1e-6)
+
+
+def test_without_the_extra_the_family_is_left_out_with_one_notice():
+    code = textwrap.dedent(
+        """
+        import logging, sys
+
+        class Block:
+            def find_spec(self, name, path=None, target=None):
+                if name.split(".")[0] in ("torch", "skorch"):
+                    raise ImportError(f"No module named {name!r}")
+
+        sys.meta_path.insert(0, Block())
+        records = []
+        handler = logging.Handler()
+        handler.emit = records.append
+        logging.getLogger("sklearn_automl").addHandler(handler)
+        logging.getLogger("sklearn_automl").setLevel(logging.INFO)
+        from sklearn.datasets import make_classification
+        from sklearn_automl import AutoMLClassifier
+        from sklearn_automl.space._default import default_components
+
+        for task in ("classification", "regression"):
+            assert "mlp_net" not in default_components(task)
+        X, y = make_classification(60, 4, random_state=0)
+        automl = AutoMLClassifier(max_trials=2, time_budget=None, cv=2).fit(X, y)
+        notices = [r for r in records if "mlp_net" in r.getMessage()]
+        assert len(notices) == 1, [r.getMessage() for r in records]
+        assert "sklearn_automl[nas]" in notices[0].getMessage()
+        """
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def images():
+    X, y = load_digits(return_X_y=True)
+    return X[:240], y[:240]
+
+
+def test_automl_on_images_searches_the_cnn_space(images, caplog):
+    X, y = images
+    automl = AutoMLClassifier(max_trials=2, time_budget=None, random_state=0)
+    automl.fit(X.reshape(-1, 8, 8), y)
+    assert automl.input_shape_ == (1, 8, 8) and automl.column_kinds_ == {}
+    assert automl.best_family_ == "cnn_net" and automl.n_splits_ == 1
+    steps = automl.best_estimator_.steps
+    assert len(steps) == 1 and isinstance(steps[0][1], CNNNetClassifier)
+    assert "model__cell" in automl.best_params_
+    assert automl.predict(X[:5].reshape(-1, 8, 8)).shape == (5,)
+    assert automl.predict_proba(X[:5].reshape(-1, 8, 8)).shape == (5, 10)
+    with pytest.raises(ValueError, match="cannot be exported"):
+        automl.export_code()
+
+
+def test_flat_images_with_input_shape_and_bad_requests(images):
+    X, y = images
+    automl = AutoMLClassifier(max_trials=1, time_budget=None, input_shape=(8, 8),
+                              random_state=0).fit(X, y)
+    assert automl.input_shape_ == (1, 8, 8)
+    assert automl.predict(X[:3]).shape == (3,)
+    with pytest.raises(ValueError, match="only the 'cnn_net' family applies"):
+        AutoMLClassifier(max_trials=1, estimators=["lightgbm"]).fit(
+            X.reshape(-1, 8, 8), y)
+    with pytest.raises(ValueError, match="input_shape"):
+        AutoMLClassifier(max_trials=1, input_shape=(7, 7)).fit(X, y)
+
+
+def test_image_search_under_asha_uses_epochs(images):
+    X, y = images
+    logging.getLogger("sklearn_automl").setLevel(logging.WARNING)
+    automl = AutoMLClassifier(max_trials=4, time_budget=None, schedule="asha",
+                              random_state=0).fit(X.reshape(-1, 8, 8), y)
+    assert min(t.fidelity for t in automl.history_.trials) < 1
