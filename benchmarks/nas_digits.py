@@ -49,9 +49,11 @@ def main(argv=None):
     p.add_argument("--budget", type=float, default=120.0)
     p.add_argument("--strategies", default=",".join(RUNS))
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--threads", type=int, default=2)
     p.add_argument("--out", default="benchmarks/results/nas_digits")
     args = p.parse_args(argv)
-    torch.set_num_threads(2)
+    torch.set_num_threads(args.threads)
+    nj = args.threads
     Xtr, Xte, ytr, yte = _load()
     rows = []
     load = [os.getloadavg()]
@@ -59,7 +61,7 @@ def main(argv=None):
     start = time.perf_counter()
     base = CNNNetClassifier(
         channels=32, n_stages=1, cell=(("conv3x3", 0), ("conv3x3", 1), ("conv3x3", 2)),
-        max_epochs=1000, early_stopping=None, max_time=10, n_jobs=2,
+        max_epochs=1000, early_stopping=None, max_time=10, n_jobs=nj,
         random_state=args.seed,
     ).fit(Xtr, ytr)
     rows.append({"run": "fixed 3-layer CNN, 10 s", "test_accuracy": base.score(Xte, yte),
@@ -69,20 +71,21 @@ def main(argv=None):
     print(rows[-1], flush=True)
 
     epoch = {}
-    cnn = CNNNetClassifier(max_epochs=3, early_stopping=None, n_jobs=2,
-                           random_state=0).fit(Xtr, ytr)
-    epoch["cnn_default_epoch_s"] = cnn.epoch_time_
-    epoch["cnn_default_latency_us"] = 1e6 * cnn.latency_per_sample_
-    mlp = MLPNetClassifier(max_epochs=3, early_stopping=None, n_jobs=2,
-                           random_state=0).fit(Xtr.reshape(len(Xtr), -1), ytr)
-    epoch["mlp_default_epoch_s"] = mlp.epoch_time_
-    epoch["mlp_default_latency_us"] = 1e6 * mlp.latency_per_sample_
+    for threads in (1, 2):
+        cnn = CNNNetClassifier(max_epochs=3, early_stopping=None, n_jobs=threads,
+                               random_state=0).fit(Xtr, ytr)
+        epoch[f"cnn_default_epoch_s_{threads}thr"] = cnn.epoch_time_
+        epoch[f"cnn_default_latency_us_{threads}thr"] = 1e6 * cnn.latency_per_sample_
+        mlp = MLPNetClassifier(max_epochs=3, early_stopping=None, n_jobs=threads,
+                               random_state=0).fit(Xtr.reshape(len(Xtr), -1), ytr)
+        epoch[f"mlp_default_epoch_s_{threads}thr"] = mlp.epoch_time_
+        epoch[f"mlp_default_latency_us_{threads}thr"] = 1e6 * mlp.latency_per_sample_
     epoch["n_train_rows"] = len(Xtr)
     print(epoch, flush=True)
 
     for name in args.strategies.split(","):
         start = time.perf_counter()
-        nas = NASClassifier(**RUNS[name], time_budget=args.budget, n_jobs=2,
+        nas = NASClassifier(**RUNS[name], time_budget=args.budget, n_jobs=nj,
                             random_state=args.seed).fit(Xtr, ytr)
         best = nas.best_estimator_
         rows.append({
@@ -100,11 +103,11 @@ def main(argv=None):
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
                             text=True, check=False).stdout.strip()
     result = {"commit": commit, "budget": args.budget, "seed": args.seed,
-              "torch_threads": 2, "loadavg": load, "epoch": epoch, "runs": rows}
+              "torch_threads": nj, "loadavg": load, "epoch": epoch, "runs": rows}
     with open(args.out + ".json", "w") as f:
         json.dump(result, f, indent=1, default=str)
     lines = [
-        f"# NAS on load_digits (8x8 images), budget {args.budget:g} s, 2 torch threads",
+        f"# NAS on load_digits (8x8 images), budget {args.budget:g} s, {nj} torch threads",
         "",
         (f"commit {commit}; load average during the runs "
          f"{np.round(np.array(load)[:, 0], 2).tolist()} (1-min)"),

@@ -80,7 +80,8 @@ class ReinforceSearch(Searcher):
     entropy_weight : float, default=0.01
         Weight of the entropy bonus that keeps the policy exploring.
     max_retries : int, default=50
-        Samples tried to find an architecture not proposed before.
+        Samples tried to find an architecture not proposed before, each at a
+        higher softmax temperature (then a random draw).
     random_state : int, RandomState instance or None, default=None
         Seeds the controller's weights and its sampling.
 
@@ -129,7 +130,7 @@ class ReinforceSearch(Searcher):
         self.baseline_ = None
         self.rewards_ = []
 
-    def _run(self, forced=None):
+    def _run(self, forced=None, temperature=1.0):
         """Sample (or replay ``forced`` indices); return config, log-prob, entropy."""
         h = self.policy_.start
         state = (h, torch.zeros_like(h))
@@ -140,8 +141,8 @@ class ReinforceSearch(Searcher):
             logits, state = self.policy_.step(x, state, index)
             log_probs = torch.log_softmax(logits[0], dim=-1)
             if forced is None:
-                choice = int(torch.multinomial(log_probs.exp(), 1,
-                                               generator=self.generator_))
+                probs = torch.softmax(logits[0] / temperature, dim=-1)
+                choice = int(torch.multinomial(probs, 1, generator=self.generator_))
             else:
                 choice = forced[name]
             config[name] = self.choices_[index][choice]
@@ -151,9 +152,11 @@ class ReinforceSearch(Searcher):
         return config, logp, entropy
 
     def _propose(self):
+        # A confident policy keeps proposing architectures already tried: sample
+        # it ever hotter, so that the proposal stays near the policy but is new.
         with torch.no_grad():
-            for _ in range(self.max_retries):
-                config, _, _ = self._run()
+            for retry in range(self.max_retries):
+                config, _, _ = self._run(temperature=1.0 + 0.25 * retry)
                 if self._is_new(config):
                     return config
         # the policy keeps proposing known architectures: explore at random

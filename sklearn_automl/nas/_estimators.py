@@ -474,8 +474,9 @@ _MLP_DOC = """
         pass runs under bf16 autocast (where supported), loaders pin host
         memory and batches are copied without blocking.
     n_jobs : int or None, default=None
-        Torch threads during ``fit`` and ``predict`` (-1: all cores; None:
-        torch's current setting), restored afterwards.
+        Torch threads during ``fit`` and ``predict`` (None: 1, -1: all
+        cores), restored afterwards. Small networks train fastest on one
+        thread on a busy machine.
     max_time : float or None, default=None
         Stop training after this many seconds (keeps the epochs done).
     random_state : int, RandomState instance or None, default=None

@@ -172,7 +172,7 @@ def _mlp_net(task):
     est = cls(max_epochs=20, early_stopping=5, batch_size=256)
     return Component(
         "mlp_net", est, space, tasks=(task,), encoding="onehot", scale=True,
-        fidelity_param="max_epochs",
+        fidelity_param="max_epochs", openmp=True,  # torch threads spin like OpenMP
     )
 
 

@@ -1,0 +1,36 @@
+"""
+==================================================================
+Random, Bayesian and evolutionary architecture search, with ASHA
+==================================================================
+
+:class:`~sklearn_automl.nas.NASClassifier` searches the tabular space (depth
+1-8, the width of each block, block type, activation, normalization,
+dropout, learning rate) with the project's searchers. Under
+``schedule="asha"`` a trial's fidelity is its number of epochs, so many
+architectures get a few epochs and only the promising ones get all of them.
+"""
+
+# %%
+from sklearn.datasets import load_digits
+from sklearn.model_selection import train_test_split
+
+from sklearn_automl.nas import NASClassifier
+
+X, y = load_digits(return_X_y=True)
+X_train, X_test, y_train, y_test = train_test_split(X, y, stratify=y, random_state=0)
+
+# %%
+# Three searchers at the same budget of trials
+# --------------------------------------------
+for strategy in ("random", "bayesian", "evolutionary"):
+    nas = NASClassifier(strategy=strategy, max_trials=6, max_epochs=15,
+                        time_budget=None, random_state=0).fit(X_train, y_train)
+    print(f"{strategy:13s} held-out {nas.best_score_:.3f} "
+          f"test {nas.score(X_test, y_test):.3f} best widths {nas.best_arch_['width']}")
+
+# %%
+# Epochs as the fidelity of ASHA
+# ------------------------------
+nas = NASClassifier(strategy="random", schedule="asha", max_trials=15, max_epochs=18,
+                    time_budget=None, random_state=0).fit(X_train, y_train)
+[(r["epochs"], round(r["score"], 3)) for r in nas.history_]
