@@ -306,7 +306,7 @@ class BaseAutoML(BaseEstimator):
             )
         self.input_shape_ = None
         if not isinstance(X, pd.DataFrame) and (
-            self.input_shape is not None or np.ndim(X) in (3, 4)
+            self.input_shape is not None or _ndim(X) in (3, 4)
         ):
             # images: searched with the CNN family only (see make_image_plan)
             from .nas._estimators import image_batch
@@ -928,6 +928,18 @@ def _check_frame(X):
                 )
             if np.iscomplexobj(values):
                 raise ValueError(f"Column {name!r}: complex data not supported.")
+
+
+def _ndim(X):
+    """Dimensions of array-like ``X`` without converting array-likes to arrays."""
+    if hasattr(X, "ndim"):
+        return X.ndim
+    if isinstance(X, (list, tuple)):
+        try:
+            return np.asarray(X).ndim
+        except ValueError:  # ragged
+            return None
+    return None
 
 
 def _is_numeric_frame(X):
