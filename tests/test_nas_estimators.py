@@ -243,3 +243,28 @@ def test_without_torch_constructing_works_and_fit_names_the_extra():
         "        raise AssertionError('fit did not raise')\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
+def test_autocast_path_trains_and_predicts_in_float32(monkeypatch):
+    # The CUDA path runs the forward pass under bf16 autocast. No GPU here: force
+    # the same code path on the CPU (which supports bf16 autocast) and check that
+    # training works, outputs come back as float32, and bf16 did change numbers.
+    from sklearn_automl.nas import _training
+
+    X, y = make_classification(120, 6, random_state=0)
+    plain = MLPNetClassifier(**FAST).fit(X, y)
+    monkeypatch.setattr(_training, "amp_dtype", lambda device: torch.bfloat16)
+    monkeypatch.setattr(_training.Net, "__init__", _amp_init(_training.Net.__init__))
+    amp = MLPNetClassifier(**FAST).fit(X, y)
+    assert amp.net_.amp and not plain.net_.amp
+    assert amp.net_.infer(torch.zeros(4, 6)).dtype == torch.float32
+    assert amp.predict_proba(X).dtype == np.float32
+    assert not np.array_equal(amp.predict_proba(X), plain.predict_proba(X))
+    assert amp.score(X, y) > 0.7
+
+
+def _amp_init(init):
+    def wrapped(self, *args, amp=False, **kwargs):
+        init(self, *args, amp=True, **kwargs)
+
+    return wrapped

@@ -119,7 +119,7 @@ class Net(NeuralNet):
         dtype = amp_dtype(self.device) if self.amp else None
         if dtype is None:
             return self.module_(x, **fit_params)
-        with torch.autocast(device_type="cuda", dtype=dtype):
+        with torch.autocast(device_type=torch.device(self.device).type, dtype=dtype):
             return self.module_(x, **fit_params).float()
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
