@@ -256,7 +256,8 @@ class _BaseNAS(BaseEstimator):
         self.searcher_ = self._searcher(space, seed)
         scheduler = self._scheduler(self.searcher_)
         while self.max_trials is None or len(self.history_) < self.max_trials:
-            if self._time_left() <= self._predicted_refit() + 1.0:
+            # the first trial always runs, so that a model comes back
+            if self.history_ and self._time_left() <= self._predicted_refit() + 1.0:
                 break
             try:
                 job = scheduler.next_job()
