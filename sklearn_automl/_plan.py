@@ -127,6 +127,9 @@ class Plan:
         if counts["categorical"]:
             if not tree:
                 choices = ["onehot", "target"]
+            elif component.categorical_param and component.scale:
+                # a network with embeddings of ordinal codes (mlp_net)
+                choices = ["ordinal", "onehot", "target"]
             elif component.categorical_param:
                 choices = ["ordinal", "target"]  # native categorical splits
             else:

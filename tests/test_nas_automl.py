@@ -35,7 +35,8 @@ def test_mlp_net_is_a_default_family_with_epochs_as_fidelity():
     comp = comps["mlp_net"]
     assert comp.fidelity_param == "max_epochs"
     assert isinstance(comp.estimator, MLPNetClassifier)
-    assert comp.encoding == "onehot" and comp.scale
+    # categorical columns: ordinal codes for embeddings, or one-hot, or target
+    assert comp.categorical_param == "categorical_features" and comp.scale
 
 
 def test_automl_searches_and_refits_mlp_net_on_mixed_table():
@@ -46,6 +47,11 @@ def test_automl_searches_and_refits_mlp_net_on_mixed_table():
     assert isinstance(model, MLPNetClassifier) and model.n_jobs == 1
     assert automl.score(X, y) > 0.8
     assert set(automl.best_params_) >= {"model__n_blocks", "model__width"}
+    # the default trial embeds the ordinal-coded city column
+    assert automl.history_.trials[0].params["features__encoder"] == "ordinal"
+    assert automl.cv_results_ is not None
+    if automl.best_params_.get("features__encoder") == "ordinal":
+        assert model.architecture_["embeddings"] == ((0, 3),)
 
 
 def test_mlp_net_under_successive_halving_trains_fewer_epochs_at_low_fidelity():

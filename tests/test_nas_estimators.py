@@ -79,6 +79,26 @@ def test_mlp_cost_estimates_match_the_built_module(block, norm, width):
     assert estimate_flops(arch, 11, 3) == _hook_flops(module, 11)
 
 
+@pytest.mark.parametrize("block", ["plain", "residual"])
+def test_embeddings_costs_and_codes(block):
+    rng = np.random.RandomState(0)
+    X = np.c_[rng.normal(size=(200, 3)), rng.randint(-1, 5, 200), rng.randint(0, 3, 200)]
+    y = (X[:, 3] >= 2).astype(int)
+    clf = MLPNetClassifier(categorical_features=[3, 4], block=block, **FAST).fit(X, y)
+    arch = clf.architecture_
+    assert arch["embeddings"] == ((3, 6), (4, 4))  # codes -1..4 and 0..2, plus unknown
+    assert clf.n_params_ == count_params(arch, 5, 2)
+    assert clf.flops_ == estimate_flops(arch, 5, 2) == _hook_flops(clf.net_.module_, 5)
+    # a code never seen in training is read as unknown, not out of range
+    X_new = X[:5].copy()
+    X_new[:, 3] = 40
+    assert clf.predict_proba(X_new).shape == (5, 2)
+    with pytest.raises(ValueError, match="integer codes"):
+        clf.fit(np.c_[X[:, :3], X[:, 3] + 0.5, X[:, 4]], y)
+    with pytest.raises(ValueError, match="column indices"):
+        MLPNetClassifier(categorical_features=[9], **FAST).fit(X, y)
+
+
 def test_fitted_attributes_report_costs_and_measurements():
     X, y = make_classification(200, 8, n_classes=3, n_informative=5, random_state=0)
     clf = MLPNetClassifier(n_blocks=3, width=32, width_decay=0.5, **FAST).fit(X, y)

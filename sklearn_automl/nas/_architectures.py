@@ -6,7 +6,9 @@ the NAS estimators:
 - tabular (``kind="mlp"``): ``n_blocks``, ``width`` (an int, or one int
   per block), ``width_decay`` (block ``i`` of an int ``width`` has
   ``round(width * width_decay ** i)`` units), ``block`` (``"plain"`` or
-  ``"residual"``), ``activation``, ``normalization``, ``dropout``;
+  ``"residual"``), ``activation``, ``normalization``, ``dropout``, and
+  ``embeddings``: ``(column, n_codes)`` pairs of categorical input columns
+  (filled in by ``fit`` from the data);
 - images (``kind="cnn"``): ``channels`` of the first stage, ``n_stages``
   (each stage after the first starts with a stride-2 ``reduce_op`` that
   doubles the channels), ``cells_per_stage``, ``cell`` (the normal cell:
@@ -45,7 +47,7 @@ except ImportError:  # the `nas` extra is not installed
 
 MLP_DEFAULTS = {
     "n_blocks": 2, "width": 128, "width_decay": 1.0, "block": "plain",
-    "activation": "relu", "normalization": "batch", "dropout": 0.1,
+    "activation": "relu", "normalization": "batch", "dropout": 0.1, "embeddings": (),
 }
 CNN_DEFAULTS = {
     "channels": 16, "n_stages": 2, "cells_per_stage": 1,
@@ -94,6 +96,7 @@ def check_architecture(arch):
                 raise ValueError(f"{key} must be one of {allowed}, got {out[key]!r}.")
         if not 0 <= out["dropout"] < 1:
             raise ValueError(f"dropout must be in [0, 1), got {out['dropout']!r}.")
+        out["embeddings"] = tuple((int(c), int(n)) for c, n in out["embeddings"])
         if not 0 < out["width_decay"] <= 2:
             raise ValueError(f"width_decay must be in (0, 2], got {out['width_decay']!r}.")
         return out
@@ -127,14 +130,31 @@ def cell_outputs(cell):
     return [k + 1 for k in range(len(cell)) if k + 1 not in read]
 
 
+def embedding_dim(size):
+    """Width of the embedding of a categorical column with ``size`` codes."""
+    return min(16, (size + 1) // 2)
+
+
 class MLPNet(_Module):
-    """A stack of plain or residual blocks and a linear head."""
+    """Embeddings of categorical columns, plain or residual blocks, a linear head.
+
+    ``embeddings`` is a tuple of ``(column, size)``: that input column holds
+    integer codes ``0 .. size - 1`` (0 for unknown), each mapped to a learned
+    vector of :func:`embedding_dim` values; the other columns go in as they are.
+    """
 
     def __init__(self, d_in, n_outputs, widths, block="plain", activation="relu",
-                 normalization="batch", dropout=0.0):
+                 normalization="batch", dropout=0.0, embeddings=()):
         super().__init__()
         cls = ResidualBlock if block == "residual" else PlainBlock
-        layers, d = [], d_in
+        cat_cols = [int(c) for c, _ in embeddings]
+        num_cols = [j for j in range(d_in) if j not in set(cat_cols)]
+        self.register_buffer("num_cols", torch.tensor(num_cols, dtype=torch.long),
+                             persistent=False)
+        self.cat_cols = cat_cols
+        self.embed = nn.ModuleList(nn.Embedding(n, embedding_dim(n)) for _, n in embeddings)
+        layers = []
+        d = len(num_cols) + sum(embedding_dim(n) for _, n in embeddings)
         for w in widths:
             layers.append(cls(d, w, activation, normalization, dropout))
             d = w
@@ -144,6 +164,10 @@ class MLPNet(_Module):
         self.head = nn.Linear(d, n_outputs)
 
     def forward(self, x):
+        if self.cat_cols:
+            parts = [x.index_select(1, self.num_cols)]
+            parts += [emb(x[:, j].long()) for j, emb in zip(self.cat_cols, self.embed)]
+            x = torch.cat(parts, dim=1)
         return self.head(self.blocks(x))
 
 
@@ -204,7 +228,8 @@ def build_module(arch, input_shape, n_outputs):
     arch = check_architecture(arch)
     if arch["kind"] == "mlp":
         return MLPNet(_n_features(input_shape), n_outputs, block_widths(arch), arch["block"],
-                      arch["activation"], arch["normalization"], arch["dropout"])
+                      arch["activation"], arch["normalization"], arch["dropout"],
+                      arch["embeddings"])
     return CellCNN(input_shape[0], n_outputs, arch["channels"], arch["n_stages"],
                    arch["cells_per_stage"], arch["cell"], arch["reduce_op"])
 
@@ -259,7 +284,10 @@ def _op_cost(name, c_in, c_out, stride, hw):
 def _costs(arch, input_shape, n_outputs):
     arch = check_architecture(arch)
     if arch["kind"] == "mlp":
-        d, params, flops = _n_features(input_shape), 0, 0
+        emb = arch["embeddings"]
+        d = _n_features(input_shape) - len(emb) + sum(embedding_dim(n) for _, n in emb)
+        params = sum(n * embedding_dim(n) for _, n in emb)  # lookups: no FLOPs
+        flops = 0
         norm, residual = arch["normalization"], arch["block"] == "residual"
         for w in block_widths(arch):
             if residual:

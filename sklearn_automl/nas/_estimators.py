@@ -108,9 +108,14 @@ class _BaseNet(BaseEstimator):
         return (X - self.mean_) / self.scale_
 
     # -- training ---------------------------------------------------------
+    def _data_architecture(self):
+        """Architecture entries that follow from the training data."""
+        return {}
+
     def _fit_net(self, X, y, n_outputs, criterion):
         require_torch(type(self).__name__)
-        arch = self.architecture()
+        arch = {**self.architecture(), **self._data_architecture()}
+        self.architecture_ = arch
         device = resolve_device(self.device)
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
         n = len(X)
@@ -211,11 +216,13 @@ class _MLP(_BaseNet):
         "activation": [StrOptions(set(ACTIVATIONS))],
         "normalization": [StrOptions(set(NORMS))],
         "dropout": [Interval(Real, 0, 1, closed="left")],
+        "categorical_features": ["array-like", None],
         **_TRAINING_CONSTRAINTS,
     }
 
     def __init__(self, *, n_blocks=2, width=128, width_decay=1.0, block="plain",
-                 activation="relu", normalization="batch", dropout=0.1, max_epochs=100,
+                 activation="relu", normalization="batch", dropout=0.1,
+                 categorical_features=None, max_epochs=100,
                  lr=3e-3, weight_decay=1e-4, batch_size=128, lr_schedule="cosine",
                  early_stopping=10, validation_fraction=0.1, grad_clip=1.0,
                  device="auto", n_jobs=None, max_time=None, random_state=None,
@@ -227,6 +234,7 @@ class _MLP(_BaseNet):
         self.activation = activation
         self.normalization = normalization
         self.dropout = dropout
+        self.categorical_features = categorical_features
         self.max_epochs = max_epochs
         self.lr = lr
         self.weight_decay = weight_decay
@@ -240,6 +248,40 @@ class _MLP(_BaseNet):
         self.max_time = max_time
         self.random_state = random_state
         self.verbose = verbose
+
+    def _categorical_columns(self, n_features):
+        cats = [] if self.categorical_features is None else list(self.categorical_features)
+        for j in cats:
+            if not isinstance(j, (Integral, np.integer)) or not 0 <= j < n_features:
+                raise ValueError(
+                    f"categorical_features must hold column indices in [0, "
+                    f"{n_features}), got {self.categorical_features!r}."
+                )
+        return [int(j) for j in cats]
+
+    def _standardize(self, X, reset):
+        cats = self._categorical_columns(X.shape[1])
+        if not cats:
+            return super()._standardize(X, reset)
+        codes = X[:, cats]
+        if not (np.isfinite(codes).all() and (codes == np.round(codes)).all()
+                and (codes >= -1).all()):
+            raise ValueError(
+                f"The categorical_features columns {cats} must hold integer codes "
+                ">= -1 (as OrdinalEncoder gives; -1 for missing or unknown)."
+            )
+        if reset:
+            self.embedding_sizes_ = tuple(int(c.max()) + 2 for c in codes.T)
+        out = super()._standardize(X, reset)
+        # code + 1 indexes the embedding; 0 is missing, unknown or unseen
+        shifted = codes + 1
+        shifted[shifted >= np.asarray(self.embedding_sizes_)] = 0
+        out[:, cats] = shifted
+        return out
+
+    def _data_architecture(self):
+        cats = self._categorical_columns(self.n_features_in_)
+        return {"embeddings": tuple(zip(cats, getattr(self, "embedding_sizes_", ())))}
 
     def _validate(self, X, y="no_validation", reset=True):
         if isinstance(y, str) and y == "no_validation":
@@ -451,6 +493,11 @@ _MLP_DOC = """
     activation : {"relu", "gelu", "silu"}, default="relu"
     normalization : {"batch", "layer", "none"}, default="batch"
     dropout : float in [0, 1), default=0.1
+    categorical_features : list of int or None, default=None
+        Columns holding integer category codes (``0 .. n - 1``, ``-1`` for
+        missing or unknown, as :class:`~sklearn.preprocessing.OrdinalEncoder`
+        gives): each gets a learned embedding of ``min(16, (n + 2) // 2)``
+        values instead of entering the network as a number.
     max_epochs : int, default=100
         Epochs at most (the fidelity knob of multi-fidelity searches).
     lr : float, default=3e-3
@@ -488,6 +535,9 @@ _MLP_DOC = """
 
 _FITTED_DOC = """
     n_features_in_ : int
+    architecture_ : dict
+        The architecture trained, with entries that follow from the data
+        (``embeddings``: ``(column, n_codes)`` pairs).
     net_ : skorch.NeuralNet
         The trained net (its ``module_`` is the torch module).
     device_ : str

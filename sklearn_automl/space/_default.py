@@ -170,9 +170,12 @@ def _mlp_net(task):
     # 20 epochs with early stopping keep a 5-fold trial on a mid-size table
     # within a 60-120 s budget on 2 cores; epochs are the fidelity knob
     est = cls(max_epochs=20, early_stopping=5, batch_size=256)
+    # Categorical columns reach the net ordinal-coded, for its embeddings, or
+    # one-hot or target encoded: a featurizer knob (see Plan.feature_space).
     return Component(
-        "mlp_net", est, space, tasks=(task,), encoding="onehot", scale=True,
-        fidelity_param="max_epochs", openmp=True,  # torch threads spin like OpenMP
+        "mlp_net", est, space, tasks=(task,), encoding="ordinal", scale=True,
+        fidelity_param="max_epochs", categorical_param="categorical_features",
+        openmp=True,  # torch threads spin like OpenMP ones
     )
 
 
