@@ -220,7 +220,8 @@ class _BaseNAS(BaseEstimator):
         record = {"trial": len(self.history_), "strategy": strategy, "config": config,
                   "params": params, "fidelity": fidelity, "epochs": epochs,
                   "score": None, "status": "ok", "error": None}
-        left = self._time_left()
+        # leave the predicted refit its time: a trial may not eat the reserve
+        left = self._time_left() - self._predicted_refit()
         try:
             est = self._cls(**self._base, **params, max_epochs=epochs,
                             max_time=max(left, 1.0) if math.isfinite(left) else None)
