@@ -25,6 +25,7 @@ from sklearn.base import (
     _fit_context,
     clone,
 )
+from sklearn.ensemble import VotingClassifier, VotingRegressor
 from sklearn.exceptions import DataConversionWarning
 from sklearn.metrics import check_scoring, get_scorer
 from sklearn.model_selection import (
@@ -48,8 +49,14 @@ from ._checkpoint import Checkpoint, fingerprint_data
 from ._evaluate import _limit_threads
 from ._execution import DaskExecutor, make_executor
 from ._history import History, TrialResult
+from ._metalearning import portfolio_configs
 from ._plan import make_image_plan, make_plan
 from ._progress import Progress, run_callbacks
+from .ensemble import (
+    StackedEnsembleClassifier,
+    StackedEnsembleRegressor,
+    ensemble_selection,
+)
 from .search import (
     ASHA,
     BayesianSearch,
@@ -72,6 +79,10 @@ logger = logging.getLogger("sklearn_automl")
 _AUTO_HOLDOUT_ROWS = 20_000
 #: out-of-fold predictions kept for at most this many top trials
 _MAX_OOF_TRIALS = 32
+#: trials whose refit time is reserved from the budget when ensembling
+_ENSEMBLE_RESERVE_TRIALS = 5
+#: the most of the budget reserved for refitting ensemble members
+_ENSEMBLE_RESERVE_SHARE = 0.25
 #: safety factor on the predicted refit time reserved from the budget (the
 #: refit cannot be interrupted, so err on the side of stopping early)
 _REFIT_SAFETY = 1.5
@@ -117,6 +128,10 @@ class BaseAutoML(BaseEstimator):
         "schedule": [
             StrOptions(set(_SCHEDULES)), HasMethods(["next_job", "report"]), None
         ],
+        "initial_configs": [StrOptions({"portfolio"}), list, None],
+        "ensemble_size": [Interval(numbers.Integral, 0, None, closed="left")],
+        "ensemble": [StrOptions({"selection", "stacking"})],
+        "max_oof_memory": [Interval(numbers.Real, 0, None, closed="left")],
         "estimators": [list, tuple, str, None],
         "input_shape": [tuple, list, None],
         "n_jobs": [numbers.Integral, None],
@@ -145,6 +160,10 @@ class BaseAutoML(BaseEstimator):
         cv=None,
         search="random",
         schedule=None,
+        initial_configs="portfolio",
+        ensemble_size=25,
+        ensemble="selection",
+        max_oof_memory=256,
         estimators=None,
         input_shape=None,
         n_jobs=None,
@@ -162,6 +181,10 @@ class BaseAutoML(BaseEstimator):
         self.cv = cv
         self.search = search
         self.schedule = schedule
+        self.initial_configs = initial_configs
+        self.ensemble_size = ensemble_size
+        self.ensemble = ensemble
+        self.max_oof_memory = max_oof_memory
         self.estimators = estimators
         self.input_shape = input_shape
         self.n_jobs = n_jobs
@@ -236,7 +259,7 @@ class BaseAutoML(BaseEstimator):
             scorer = self._make_scorer()
             self.scorer_ = scorer
             model_seed = int(rng.randint(np.iinfo(np.int32).max))
-            searcher = self._make_searcher(plan, rng)
+            searcher = self._make_searcher(plan, rng, X, y)
             scheduler = self._make_scheduler(searcher)
             deadline = None if self.time_budget is None else start + self.time_budget
             checkpoint = None
@@ -249,7 +272,7 @@ class BaseAutoML(BaseEstimator):
                 n_workers=n_workers, start=start, checkpoint=checkpoint,
             )
             self._refit(plan, history, X, y, model_seed, n_workers * n_threads,
-                        deadline)
+                        deadline, splits)
         self.search_time_ = time.monotonic() - start
         return self
 
@@ -386,6 +409,8 @@ class BaseAutoML(BaseEstimator):
             if len(tr) == 0 or len(te) == 0:
                 raise ValueError(f"cv={self.cv!r} produced an empty train or test fold.")
         self.n_splits_ = len(splits)
+        # Kept for stacking, whose own fit() cross-fits on the same folds.
+        self._splitter = splitter if hasattr(splitter, "split") else None
         return splits
 
     def _make_scorer(self):
@@ -401,7 +426,7 @@ class BaseAutoML(BaseEstimator):
                 ) from None
         return check_scoring(self, scoring=scoring)
 
-    def _make_searcher(self, plan, rng):
+    def _make_searcher(self, plan, rng, X, y):
         seed = int(rng.randint(np.iinfo(np.int32).max))
         if isinstance(self.search, str):
             searcher = _SEARCHERS[self.search]()
@@ -411,7 +436,7 @@ class BaseAutoML(BaseEstimator):
         if searcher.get_params().get("space") is None:
             updates["space"] = plan.space
         if searcher.get_params().get("initial_configs") is None:
-            updates["initial_configs"] = plan.default_configs()
+            updates["initial_configs"] = self._initial_configs(plan, X, y)
         if searcher.get_params().get("random_state") is None:
             updates["random_state"] = seed
         if "max_overhead" in searcher.get_params() and self.time_budget is not None and (
@@ -420,6 +445,45 @@ class BaseAutoML(BaseEstimator):
             # Under a time budget the searcher's own work must stay small.
             updates["max_overhead"] = _MAX_SEARCHER_OVERHEAD
         return searcher.set_params(**updates)
+
+    def _initial_configs(self, plan, X, y):
+        """The first configurations: the portfolio's, the user's or the defaults."""
+        defaults = plan.default_configs()
+        given = self.initial_configs
+        if given is None:
+            return defaults
+        if isinstance(given, str):  # "portfolio"
+            try:
+                configs = portfolio_configs(X, y, self._task, plan.space, kinds=plan.kinds)
+            except Exception as exc:  # noqa: BLE001 - a warm start is optional
+                logger.warning(
+                    "The portfolio warm start failed (%s); starting from each "
+                    "family's defaults.", exc,
+                )
+                return defaults
+            # Families the portfolio does not cover (custom ones) still come early.
+            covered = {c["family"] for c in configs}
+            return configs + [c for c in defaults if c["family"] not in covered]
+        configs = []
+        for i, config in enumerate(given):
+            if not isinstance(config, dict):
+                raise TypeError(
+                    f"initial_configs[{i}] must be a dict like {{'family': 'lightgbm', "
+                    f"'lightgbm__num_leaves': 63}}, got {type(config).__name__}."
+                )
+            try:
+                configs.append(plan.space.validate(config))
+            except ValueError as exc:
+                raise ValueError(f"initial_configs[{i}]: {exc}") from None
+        return configs
+
+    def _max_oof_trials(self, n_rows):
+        """How many trials keep out-of-fold predictions (0: none are computed)."""
+        if self.ensemble_size == 0:
+            return 0
+        width = len(getattr(self, "classes_", [0]))
+        per_trial = 4 * n_rows * width / 2**20  # float32, MB
+        return int(min(_MAX_OOF_TRIALS, self.max_oof_memory // max(per_trial, 1e-9)))
 
     # --------------------------------------------------------------- search
     def _make_scheduler(self, searcher):
@@ -435,9 +499,15 @@ class BaseAutoML(BaseEstimator):
 
     def _search(self, plan, scheduler, X, y, splits, scorer, model_seed, n_threads,
                 deadline, *, n_workers=1, start=None, checkpoint=None):
-        history = History(max_oof_trials=_MAX_OOF_TRIALS)
-        classes = getattr(self, "classes_", None)
         n_rows = X.shape[0]
+        max_oof = self._max_oof_trials(n_rows)
+        if self.ensemble_size and max_oof < 2:
+            logger.info(
+                "max_oof_memory=%s MB holds the out-of-fold predictions of %d trial(s) "
+                "on this data: no ensemble will be built.", self.max_oof_memory, max_oof,
+            )
+        history = History(max_oof_trials=max_oof)
+        classes = getattr(self, "classes_", None)
         train_frac = float(np.mean([len(tr) for tr, _ in splits])) / n_rows
         # family -> (fit seconds per fold at fidelity 1, predict seconds per fold)
         costs = {}
@@ -465,13 +535,16 @@ class BaseAutoML(BaseEstimator):
         stopping = halted = completed = False
         try:
             executor.start(
-                X, y, splits, scorer, classes=classes, subsample_seed=model_seed
+                X, y, splits, scorer, classes=classes, subsample_seed=model_seed,
+                return_oof=max_oof > 0,
             )
             while True:
                 while not stopping and executor.n_running < executor.n_workers:
                     search_deadline = None
                     if deadline is not None:
-                        search_deadline = deadline - self._refit_reserve(history, train_frac)
+                        search_deadline = deadline - self._refit_reserve(
+                            history, train_frac
+                        )
                         if self._out_of_time(
                             plan, scheduler, costs, search_deadline, len(splits)
                         ):
@@ -732,13 +805,21 @@ class BaseAutoML(BaseEstimator):
             progress.update(result, history, len(history))
         return run_callbacks(self.callbacks, result)
 
-    @staticmethod
-    def _refit_reserve(history, train_frac):
+    def _refit_reserve(self, history, train_frac):
+        """Seconds kept for the final refit: the best trial's, or when
+        ensembling the top trials' (up to a share of the budget)."""
         best = history.best()
         if best is None:
             return 0.0
-        per_fold = best.fit_time / max(len(best.scores), 1) / max(best.fidelity, 1e-3)
-        return _REFIT_SAFETY * per_fold / max(train_frac, 1e-3)
+        reserve = _refit_seconds(best, train_frac)
+        if self.ensemble_size and self.time_budget is not None:
+            top = sorted(
+                (t for t in history.successful if t.oof is not None and t.fidelity == 1),
+                key=lambda t: (-t.mean_score, t.trial_id),
+            )[:_ENSEMBLE_RESERVE_TRIALS]
+            total = sum(_refit_seconds(t, train_frac) for t in top if t is not best)
+            reserve += min(total, _ENSEMBLE_RESERVE_SHARE * self.time_budget)
+        return reserve
 
     def _log_trial(self, result, history):
         if self.verbose < 2:
@@ -753,7 +834,7 @@ class BaseAutoML(BaseEstimator):
         )
 
     # ---------------------------------------------------------------- refit
-    def _refit(self, plan, history, X, y, model_seed, n_threads, deadline):
+    def _refit(self, plan, history, X, y, model_seed, n_threads, deadline, splits):
         best = history.best()
         if best is None:
             failed = [t for t in history.trials if t.status == "failed"]
@@ -784,21 +865,114 @@ class BaseAutoML(BaseEstimator):
             self.best_index_ = history.trials.index(best)
         self.best_params_ = plan.model_params(config)
         self.best_family_ = config["family"]
-        n_threads = plan.components[config["family"]].n_threads(n_threads, X.shape[0])
-        estimator = plan.build(config, random_state=model_seed, n_jobs=n_threads)
+        n_rows = X.shape[0]
+        members = self._choose_members(history, best, y, splits, deadline)
+        if len(members) > 1:
+            estimator = self._ensemble_estimator(
+                plan, members, model_seed, n_threads, n_rows, splits
+            )
+        else:
+            n_threads = plan.components[config["family"]].n_threads(n_threads, n_rows)
+            estimator = plan.build(config, random_state=model_seed, n_jobs=n_threads)
+            members = [(best, 1.0)] if best is not None else []
         t0 = time.monotonic()
         with _limit_threads(n_threads), warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
-            estimator.fit(X, y)
+            if isinstance(estimator, StackedEnsembleClassifier | StackedEnsembleRegressor):
+                estimator.fit_from_oof(X, y, [t.oof for t, _ in members])
+                members = _stacking_weights(estimator, members)
+            else:
+                estimator.fit(X, y)
         self.refit_time_ = time.monotonic() - t0
         self.refit_n_threads_ = n_threads
-        self.n_samples_fit_ = X.shape[0]
+        self.n_samples_fit_ = n_rows
         self.best_estimator_ = estimator
+        self.ensemble_members_ = [t.trial_id for t, _ in members]
+        self.ensemble_weights_ = np.array([w for _, w in members], dtype=float)
+        self.leaderboard_ = history.leaderboard(
+            weights={t.trial_id: w for t, w in members}
+        )
         if deadline is not None and time.monotonic() > deadline + 1:
             logger.warning(
                 "fit ran %.1fs past time_budget=%ss.", time.monotonic() - deadline,
                 self.time_budget,
             )
+
+    # ------------------------------------------------------------- ensemble
+    def _choose_members(self, history, best, y, splits, deadline):
+        """(trial, weight) pairs of the ensemble, or [] for the best single model.
+
+        Candidates are full-fidelity trials that kept their out-of-fold
+        predictions (lower fidelities are different models). Members that
+        cannot be refit before ``deadline`` are dropped, lowest weight first.
+        """
+        self.ensemble_score_ = math.nan
+        if not self.ensemble_size or best is None:
+            return []
+        cands = sorted(
+            (t for t in history.successful if t.fidelity == 1 and t.oof is not None),
+            key=lambda t: (-t.mean_score, t.trial_id),
+        )
+        if len(cands) < 2:
+            return []
+        classes = getattr(self, "classes_", None)
+        if self.ensemble == "stacking":
+            members, seen = [], set()
+            for t in cands:  # the best of each family: diverse members
+                if t.family not in seen and len(members) < self.ensemble_size:
+                    seen.add(t.family)
+                    members.append((t, 1.0 / len(cands)))
+        else:
+            try:
+                counts, trajectory = ensemble_selection(
+                    [t.oof for t in cands], y, self.scorer_,
+                    ensemble_size=self.ensemble_size, classes=classes,
+                )
+            except Exception as exc:  # noqa: BLE001 - fall back to the best model
+                logger.warning(
+                    "Ensemble selection failed (%s); keeping the best single model.", exc
+                )
+                return []
+            self.ensemble_score_ = float(np.max(trajectory))
+            members = [(t, int(c)) for t, c in zip(cands, counts, strict=True) if c > 0]
+            members.sort(key=lambda m: -m[1])
+        if len(members) < 2:
+            return []
+        if deadline is not None:
+            train_frac = float(np.mean([len(tr) for tr, _ in splits])) / len(y)
+            left = deadline - time.monotonic()
+            kept = list(members)
+            while len(kept) > 1 and sum(
+                _refit_seconds(t, train_frac) for t, _ in kept
+            ) > left:
+                kept.pop()  # the lowest weight
+            if len(kept) < len(members):
+                logger.info(
+                    "Refitting all %d ensemble members would overrun time_budget; "
+                    "keeping the %d with the highest weights.", len(members), len(kept),
+                )
+                members = kept
+            if len(members) < 2:
+                return []
+        total = float(sum(w for _, w in members))
+        return [(t, w / total) for t, w in members]
+
+    def _ensemble_estimator(self, plan, members, model_seed, n_threads, n_rows, splits):
+        """The unfitted ensemble of ``members`` (plain scikit-learn estimators)."""
+        estimators = []
+        for t, _ in members:
+            threads = plan.components[t.family].n_threads(n_threads, n_rows)
+            pipe = plan.build(t.config, random_state=model_seed, n_jobs=threads)
+            estimators.append((f"trial_{t.trial_id}", pipe))
+        if self.ensemble == "stacking":
+            cls = (StackedEnsembleClassifier if self._task == "classification"
+                   else StackedEnsembleRegressor)
+            cv = self._splitter if self._splitter is not None else len(splits)
+            return cls(estimators, cv=cv)
+        weights = [float(w) for _, w in members]
+        if self._task == "classification":
+            return VotingClassifier(estimators, voting="soft", weights=weights)
+        return VotingRegressor(estimators, weights=weights)
 
     @staticmethod
     def _fallback_config(plan):
@@ -905,6 +1079,26 @@ def _checkpoint_seed(path, random_state):
     if stored is not None:
         return stored
     return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
+
+
+def _refit_seconds(trial, train_frac):
+    """Predicted seconds to refit ``trial`` on all rows (safety factor included)."""
+    per_fold = trial.fit_time / max(len(trial.scores), 1) / max(trial.fidelity, 1e-3)
+    return _REFIT_SAFETY * per_fold / max(train_frac, 1e-3)
+
+
+def _stacking_weights(stack, members):
+    """Each member's share of the meta-learner's absolute coefficients."""
+    coef = getattr(stack.final_estimator_, "coef_", None)
+    if coef is None:
+        return members
+    coef = np.abs(np.atleast_2d(coef))
+    per = coef.shape[1] // len(members)
+    if per * len(members) != coef.shape[1]:  # passthrough features: no clean split
+        return members
+    share = coef.reshape(coef.shape[0], len(members), per).sum(axis=(0, 2))
+    share = share / share.sum() if share.sum() > 0 else np.full(len(members), 1 / len(members))
+    return [(t, float(w)) for (t, _), w in zip(members, share, strict=True)]
 
 
 def _check_frame(X):
@@ -1021,6 +1215,33 @@ class AutoMLClassifier(ClassifierMixin, BaseAutoML):
         :mod:`sklearn_automl.search` are cloned; their ``searcher`` is the
         one of ``search`` when left ``None``. The best model is chosen
         among the trials at the highest fidelity reached.
+    initial_configs : "portfolio", list of dict or None, default="portfolio"
+        The first configurations of the search. ``"portfolio"``: the
+        configurations of the shipped portfolio (strong and complementary
+        over many datasets), ordered by how well they did on datasets with
+        similar meta-features and projected onto this search's space (see
+        :ref:`portfolio`), then the defaults of families it lacks. ``None``:
+        each family's defaults. A list: these configurations
+        (``{"family": "lightgbm", "lightgbm__num_leaves": 63}``; missing
+        parameters take their defaults). A :class:`Searcher` given with its
+        own ``initial_configs`` keeps them.
+    ensemble_size : int, default=25
+        Steps of greedy ensemble selection over the trials' out-of-fold
+        predictions (see :ref:`ensembles`); the members (refit on all data,
+        within the time budget) form ``best_estimator_``. For
+        ``ensemble="stacking"``, the most members. ``0``: the best single
+        pipeline.
+    ensemble : {"selection", "stacking"}, default="selection"
+        ``"selection"``: a weighted average of the members' probabilities
+        (``VotingClassifier(voting="soft", weights=...)``), weights found by
+        greedy selection with replacement optimizing ``scoring``.
+        ``"stacking"``: a logistic-regression meta-learner on the
+        out-of-fold log-odds of the best pipeline of each family
+        (:class:`~sklearn_automl.ensemble.StackedEnsembleClassifier`).
+    max_oof_memory : float, default=256
+        Megabytes of out-of-fold predictions (float32) kept for the
+        ensemble: those of the best trials (at most 32); the rest are
+        dropped as soon as they can no longer be candidates.
     estimators : list or None, default=None
         Model families to search: built-in names (``"lightgbm"``,
         ``"linear"``, ``"hist_gradient_boosting"``, ``"random_forest"``,
@@ -1087,11 +1308,13 @@ class AutoMLClassifier(ClassifierMixin, BaseAutoML):
 
     Attributes
     ----------
-    best_estimator_ : Pipeline
-        The best pipeline, refit on all of ``X``.
+    best_estimator_ : Pipeline, VotingClassifier or StackedEnsembleClassifier
+        The model ``predict`` uses, refit on all of ``X``: the ensemble of
+        pipelines when one was built (``ensemble_size > 0`` and at least two
+        members chosen), else the best pipeline.
     best_params_ : dict
-        Its searched parameters as ``set_params`` arguments of
-        ``best_estimator_`` (``"model__<param>"``).
+        The best trial's searched parameters as ``set_params`` arguments of
+        its pipeline (``"model__<param>"``).
     best_config_ : dict
         The searcher's configuration of the best trial.
     best_family_ : str
@@ -1112,8 +1335,18 @@ class AutoMLClassifier(ClassifierMixin, BaseAutoML):
         One entry per trial, as in :class:`~sklearn.model_selection.GridSearchCV`,
         plus ``"family"`` and ``"status"``.
     leaderboard_ : pandas.DataFrame
-        One row per trial, best first: rank, trial_id, family, mean_score,
-        std_score, fit_time, predict_time, status, error, params.
+        One row per trial, best first: rank, trial_id, family, fidelity,
+        mean_score, std_score, weight (its share of ``best_estimator_``),
+        fit_time, predict_time, status, error, params.
+    ensemble_members_ : list of int
+        ``trial_id`` of each pipeline in ``best_estimator_`` (one entry for a
+        single pipeline, none for an unvalidated fallback).
+    ensemble_weights_ : ndarray of shape (n_members,)
+        Their weights, summing to 1 (for stacking: each member's share of
+        the meta-learner's absolute coefficients).
+    ensemble_score_ : float
+        The selected ensemble's score on the pooled out-of-fold predictions
+        (NaN without greedy selection).
     history_ : History
         The :class:`TrialResult` of every trial (``history_.trials``),
         out-of-fold predictions included for the best ones.
@@ -1223,6 +1456,17 @@ class AutoMLRegressor(RegressorMixin, BaseAutoML):
     schedule : {"successive_halving", "hyperband", "asha"}, scheduler or \
             None, default=None
         Multi-fidelity schedule (see :class:`AutoMLClassifier`).
+    initial_configs : "portfolio", list of dict or None, default="portfolio"
+        The first configurations of the search (see
+        :class:`AutoMLClassifier`).
+    ensemble_size : int, default=25
+        Steps of greedy ensemble selection (``0``: the best single pipeline).
+    ensemble : {"selection", "stacking"}, default="selection"
+        ``"selection"``: ``VotingRegressor(weights=...)`` with weights from
+        greedy selection; ``"stacking"``: a ridge meta-learner
+        (:class:`~sklearn_automl.ensemble.StackedEnsembleRegressor`).
+    max_oof_memory : float, default=256
+        Megabytes of out-of-fold predictions kept for the ensemble.
     estimators : list or None, default=None
         Built-in family names (``"lightgbm"``, ``"linear"`` (ridge),
         ``"hist_gradient_boosting"``, ``"random_forest"``, ``"extra_trees"``,
@@ -1252,10 +1496,11 @@ class AutoMLRegressor(RegressorMixin, BaseAutoML):
 
     Attributes
     ----------
-    best_estimator_ : Pipeline
-        The best pipeline, refit on all of ``X``.
+    best_estimator_ : Pipeline, VotingRegressor or StackedEnsembleRegressor
+        The model ``predict`` uses, refit on all of ``X`` (the ensemble when
+        one was built).
     best_params_ : dict
-        Its searched parameters as ``set_params`` arguments.
+        The best trial's searched parameters as ``set_params`` arguments.
     best_config_ : dict
         The searcher's configuration of the best trial.
     best_family_ : str
@@ -1269,7 +1514,14 @@ class AutoMLRegressor(RegressorMixin, BaseAutoML):
     cv_results_ : dict of ndarray
         One entry per trial, GridSearchCV-style.
     leaderboard_ : pandas.DataFrame
-        One row per trial, best first.
+        One row per trial, best first, with each trial's ``weight`` in
+        ``best_estimator_``.
+    ensemble_members_ : list of int
+        ``trial_id`` of each pipeline in ``best_estimator_``.
+    ensemble_weights_ : ndarray of shape (n_members,)
+        Their weights, summing to 1.
+    ensemble_score_ : float
+        The ensemble's pooled out-of-fold score (NaN without selection).
     history_ : History
         Every :class:`TrialResult`.
     n_trials_ : int

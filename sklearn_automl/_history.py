@@ -171,11 +171,19 @@ class History:
         res["rank_test_score"] = self.ranks()
         return res
 
-    def leaderboard(self):
-        """A DataFrame of all trials, best first."""
+    def leaderboard(self, weights=None):
+        """A DataFrame of all trials, best first.
+
+        Parameters
+        ----------
+        weights : dict of int -> float, optional
+            Weight of each trial (by ``trial_id``) in the final model, shown
+            in the ``"weight"`` column (0 for trials not in it).
+        """
+        weights = weights or {}
         cols = [
             "rank", "trial_id", "family", "fidelity", "mean_score", "std_score",
-            "fit_time",
+            "weight", "fit_time",
             "predict_time", "status", "error", "params",
         ]
         if not self.trials:
@@ -189,6 +197,7 @@ class History:
                 "fidelity": t.fidelity,
                 "mean_score": t.mean_score,
                 "std_score": t.std_score,
+                "weight": float(weights.get(t.trial_id, 0.0)),
                 "fit_time": t.fit_time,
                 "predict_time": t.predict_time,
                 "status": t.status,

@@ -10,6 +10,7 @@ import pytest
 from conftest import FailingClassifier
 from sklearn.base import clone
 from sklearn.compose import ColumnTransformer
+from sklearn.ensemble import VotingClassifier
 from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
@@ -37,7 +38,8 @@ def test_classifier_on_mixed_frame(mixed_frame):
     assert set(clf.predict(X)) <= {"no", "yes"}
     assert clf.score(X, y) > 0.75
     assert clf.n_trials_ == 4
-    assert isinstance(clf.best_estimator_, Pipeline)
+    # the refit model is the best pipeline or an ensemble of pipelines
+    assert isinstance(clf.best_estimator_, Pipeline | VotingClassifier)
     assert np.isfinite(clf.best_score_)
 
 
@@ -47,7 +49,7 @@ def test_leaderboard_and_cv_results(binary_data):
     lb = clf.leaderboard_
     assert list(lb.columns) == [
         "rank", "trial_id", "family", "fidelity", "mean_score", "std_score",
-        "fit_time", "predict_time", "status", "error", "params",
+        "weight", "fit_time", "predict_time", "status", "error", "params",
     ]
     assert lb["rank"].tolist() == sorted(lb["rank"])
     assert lb.iloc[0]["mean_score"] == pytest.approx(clf.best_score_)
@@ -65,7 +67,7 @@ def test_leaderboard_and_cv_results(binary_data):
 
 def test_best_params_rebuild_best_estimator(mixed_frame):
     X, y = mixed_frame
-    clf = AutoMLClassifier(**FAST).fit(X, y)
+    clf = AutoMLClassifier(**FAST, ensemble_size=0).fit(X, y)
     rebuilt = clone(clf.best_estimator_).set_params(**clf.best_params_).fit(X, y)
     np.testing.assert_allclose(
         rebuilt.predict_proba(X), clf.predict_proba(X), rtol=0, atol=1e-12
