@@ -187,3 +187,41 @@ def test_export_code_round_trips_the_ensemble(ensemble, clf_data, tmp_path):
     with open(tmp_path / "out.pkl", "rb") as f:
         exported = pickle.load(f)
     np.testing.assert_allclose(exported, clf.predict_proba(X), rtol=1e-4, atol=1e-5)
+
+
+def _trial(i, y, noise, fit_time, rng):
+    from sklearn_automl._history import TrialResult
+
+    oof = (y + rng.normal(scale=noise, size=y.size)).astype(np.float32)
+    return TrialResult(i, {"family": "linear"}, "linear", {}, "ok",
+                       scores=np.array([0.5, 0.5]), mean_score=-noise,
+                       fit_time=fit_time, oof=oof)
+
+
+def test_members_that_cannot_be_refit_in_time_are_dropped(caplog):
+    import time
+
+    from sklearn.metrics import get_scorer
+
+    from sklearn_automl._history import History
+
+    rng = np.random.default_rng(0)
+    y = rng.normal(size=400)
+    history = History()
+    for i, noise in enumerate([1.0, 1.0, 1.0, 1.0]):
+        history.append(_trial(i, y, noise, fit_time=2.0, rng=rng))
+    reg = AutoMLRegressor(ensemble_size=20)
+    reg.scorer_ = get_scorer("neg_mean_squared_error")
+    splits = [(np.arange(200), np.arange(200, 400)), (np.arange(200, 400), np.arange(200))]
+    best = history.best()
+    # no deadline: independent errors, all four share the weight
+    members = reg._choose_members(history, best, y, splits, None)
+    assert len(members) == 4
+    assert sum(w for _, w in members) == pytest.approx(1.0)
+    # each refit is predicted at 1.5 * 1 s / 0.5 = 3 s: 7 s left fits two
+    with caplog.at_level("INFO", logger="sklearn_automl"):
+        members = reg._choose_members(history, best, y, splits, time.monotonic() + 7)
+    assert len(members) == 2
+    assert "keeping the 2 with the highest weights" in caplog.text
+    # less than two fit: the best single model
+    assert reg._choose_members(history, best, y, splits, time.monotonic() + 1) == []
