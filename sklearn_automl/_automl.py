@@ -412,8 +412,10 @@ class BaseAutoML(BaseEstimator):
             if len(tr) == 0 or len(te) == 0:
                 raise ValueError(f"cv={self.cv!r} produced an empty train or test fold.")
         self.n_splits_ = len(splits)
-        # Kept for stacking, whose own fit() cross-fits on the same folds.
-        self._splitter = splitter if hasattr(splitter, "split") else None
+        # Kept for stacking, whose own fit() cross-fits on the same folds (a
+        # wrapped iterable of splits is no splitter export_code can write).
+        public = not type(splitter).__name__.startswith("_")
+        self._splitter = splitter if public and hasattr(splitter, "split") else None
         return splits
 
     def _make_scorer(self):
