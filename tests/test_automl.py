@@ -132,7 +132,8 @@ def test_reproducible_with_seed_and_max_trials(mixed_frame):
 
 def test_first_trials_are_family_defaults(binary_data):
     X, y = binary_data
-    clf = AutoMLClassifier(max_trials=6, time_budget=None, random_state=0).fit(X, y)
+    clf = AutoMLClassifier(max_trials=6, time_budget=None, random_state=0,
+                           initial_configs=None).fit(X, y)
     assert clf.cv_results_["family"].tolist() == [
         "lightgbm", "linear", "hist_gradient_boosting", "random_forest",
         "extra_trees", "knn",

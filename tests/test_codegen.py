@@ -451,7 +451,9 @@ def test_header_and_requirements(roundtrip):
     linear_reqs = (cases["linear-regression-numpy"].directory / "requirements.txt").read_text()
     assert "lightgbm" not in linear_reqs
     # every hyperparameter as found, random_state included
-    model = automl.best_estimator_.named_steps["model"]
+    best = automl.best_estimator_
+    pipe = best if hasattr(best, "named_steps") else best.estimators[0][1]  # ensemble
+    model = pipe.named_steps["model"]
     assert f"random_state={model.random_state}," in source
 
 
