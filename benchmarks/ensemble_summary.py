@@ -115,12 +115,15 @@ def peers(b60, ag, peers_path):
     ours = ours.assign(system="sklearn_automl (ensemble+portfolio)", source=
                        "benchmarks/results/ensemble_devsuite_B60.csv")
     rows = [ours]
+    p = pd.read_csv(peers_path)
+    peer_systems = ["flaml", "lgbm_default"]
     if ag is not None:
         a = ag[(ag.seed == 0) & (ag.status == "ok")][["task", "metric", "score"]]
-        rows.append(a.assign(system="autogluon medium_quality",
+        rows.append(a.assign(system="autogluon",
                              source="benchmarks/results/peers_autogluon_B60.csv"))
-    p = pd.read_csv(peers_path)
-    for system in ("flaml", "lgbm_default"):
+    else:  # not rerun here: the earlier measurement
+        peer_systems.append("autogluon")
+    for system in peer_systems:
         s = p[(p.system == system) & (p.status == "ok") & (p.seed == 0)]
         rows.append(s[["task", "metric", "score"]].assign(
             system=system, source=str(peers_path.name)))
@@ -138,8 +141,9 @@ def peers(b60, ag, peers_path):
     wide = df.pivot_table(index=["task", "metric"], columns="system", values="score")
     lines = [("Dev suite at 60 s, 2 cores, seed 0. Normalized score per task: 1 = best "
              "system, 0 = worst. FLAML and LightGBM defaults come from "
-             f"{peers_path.name} (measured 2026-11-22 on this kind of machine); "
-             "AutoGluon 1.6.3 and ours were run for this report."), "",
+             f"{peers_path.name} (measured 2026-11-22 on this kind of machine), "
+             "AutoGluon 1.6.3 (medium_quality) too unless peers_autogluon_B60.csv "
+             "exists; see the source column of peers_devsuite_B60.csv."), "",
              summary.round(3).to_markdown(), "", ("Scores (roc_auc higher, log_loss and "
              "rmse lower are better):"), "", wide.round(5).to_markdown()]
     df.to_csv(RES / "peers_devsuite_B60.csv", index=False)
