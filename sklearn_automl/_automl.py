@@ -878,6 +878,12 @@ class BaseAutoML(BaseEstimator):
             estimator = self._ensemble_estimator(
                 plan, members, model_seed, n_threads, n_rows, splits
             )
+            # The OpenMP/BLAS limit of the most restricted member (OpenMP models
+            # on small data run on one thread, as in their trials: more threads
+            # on a busy machine make them many times slower).
+            n_threads = min(
+                plan.components[t.family].n_threads(n_threads, n_rows) for t, _ in members
+            )
         else:
             n_threads = plan.components[config["family"]].n_threads(n_threads, n_rows)
             estimator = plan.build(config, random_state=model_seed, n_jobs=n_threads)
