@@ -466,9 +466,13 @@ class BaseAutoML(BaseEstimator):
                     "family's defaults.", exc,
                 )
                 return defaults
-            # Families the portfolio does not cover (custom ones) still come early.
+            # The first family's defaults (the cheapest built-in family) lead:
+            # the portfolio was built on small samples without regard to cost,
+            # and a slow first trial leaves short budgets with nothing. Families
+            # the portfolio does not cover (custom ones) still come early.
             covered = {c["family"] for c in configs}
-            return configs + [c for c in defaults if c["family"] not in covered]
+            rest = [c for c in defaults[1:] if c["family"] not in covered]
+            return [defaults[0], *(c for c in configs if c != defaults[0]), *rest]
         configs = []
         for i, config in enumerate(given):
             if not isinstance(config, dict):
