@@ -1233,11 +1233,12 @@ class AutoMLClassifier(ClassifierMixin, BaseAutoML):
         one of ``search`` when left ``None``. The best model is chosen
         among the trials at the highest fidelity reached.
     initial_configs : "portfolio", list of dict or None, default="portfolio"
-        The first configurations of the search. ``"portfolio"``: the
-        configurations of the shipped portfolio (strong and complementary
-        over many datasets), ordered by how well they did on datasets with
-        similar meta-features and projected onto this search's space (see
-        :ref:`portfolio`), then the defaults of families it lacks. ``None``:
+        The first configurations of the search. ``"portfolio"``: the first
+        family's defaults, then the configurations of the shipped portfolio
+        (strong and complementary over many datasets), ordered by how well
+        they did on datasets with similar meta-features and projected onto
+        this search's space (see :ref:`portfolio`), then the defaults of
+        families it lacks. ``None``:
         each family's defaults. A list: these configurations
         (``{"family": "lightgbm", "lightgbm__num_leaves": 63}``; missing
         parameters take their defaults). A :class:`Searcher` given with its
