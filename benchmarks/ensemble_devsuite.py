@@ -61,8 +61,8 @@ def run_one(task, variant, budget, seed, n_jobs):
 
     suite = load_suite()
     X_tr, X_te, y_tr, y_te = load_task(task, suite["split"])
-    row = {"date": time.strftime("%Y-%m-%d"), "task": task["name"], "type": task["type"],
-           "n_train": len(X_tr), "variant": variant, "seed": seed, "budget": budget,
+    row = {"date": time.strftime("%Y-%m-%d"), "commit": _commit(), "task": task["name"],
+           "type": task["type"], "n_train": len(X_tr), "variant": variant, "seed": seed, "budget": budget,
            "status": "ok", "error": ""}
     regression = task["type"] == "regression"
     cls = AutoMLRegressor if regression else AutoMLClassifier
@@ -143,7 +143,7 @@ def main(argv=None):
                                    "seed": seed, "budget": budget, "status": "error",
                                    "error": " | ".join(proc.stderr.strip()
                                                        .splitlines()[-3:])}
-                        row["commit"] = commit
+                        row.setdefault("commit", commit)  # the child's, when it ran
                         writer.writerow(row)
                         f.flush()
                         print(f"{row['task']:12s} {variant:9s} B={budget:<5g} "
