@@ -431,7 +431,7 @@ class BaseAutoML(BaseEstimator):
                 ) from None
         return check_scoring(self, scoring=scoring)
 
-    def _make_searcher(self, plan, rng, X, y):
+    def _make_searcher(self, plan, rng, X=None, y=None):
         seed = int(rng.randint(np.iinfo(np.int32).max))
         if isinstance(self.search, str):
             searcher = _SEARCHERS[self.search]()
@@ -457,7 +457,9 @@ class BaseAutoML(BaseEstimator):
         given = self.initial_configs
         if given is None:
             return defaults
-        if isinstance(given, str):  # "portfolio"
+        if isinstance(given, str):  # "portfolio"; needs the data's meta-features
+            if X is None:
+                return defaults
             try:
                 configs = portfolio_configs(X, y, self._task, plan.space, kinds=plan.kinds)
             except Exception as exc:  # noqa: BLE001 - a warm start is optional
