@@ -77,7 +77,11 @@ def anytime(any_df, b60):
              "| start | " + " | ".join(f"{b:g} s" for b in sorted(df.budget.unique()))
              + " |", "|---|" + "---|" * df.budget.nunique()]
     for v in sorted(df.variant.unique()):
-        cells = [f"{med.get((v, b), np.nan):.3f}" for b in sorted(df.budget.unique())]
+        cells = [
+            f"{med.get((v, b), np.nan):.3f} (n={int(table.get((v, b)).notna().sum())})"
+            if (v, b) in table else "-"
+            for b in sorted(df.budget.unique())
+        ]
         lines.append(f"| {v} | " + " | ".join(cells) + " |")
     if ("portfolio", 10.0) in table and ("random", 30.0) in table:
         both = table[[("portfolio", 10.0), ("random", 30.0)]].dropna()
