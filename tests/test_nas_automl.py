@@ -41,7 +41,8 @@ def test_mlp_net_is_a_default_family_with_epochs_as_fidelity():
 
 def test_automl_searches_and_refits_mlp_net_on_mixed_table():
     X, y = _table()
-    automl = AutoMLClassifier(estimators=["mlp_net"], max_trials=2, **SEARCH).fit(X, y)
+    automl = AutoMLClassifier(estimators=["mlp_net"], max_trials=2, ensemble_size=0,
+                              **SEARCH).fit(X, y)
     assert automl.best_family_ == "mlp_net"
     model = automl.best_estimator_.named_steps["model"]
     assert isinstance(model, MLPNetClassifier) and model.n_jobs == 1
