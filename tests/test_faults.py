@@ -149,7 +149,20 @@ def test_parallel_search_matches_sequential_one(binary_data):
     assert par.best_config_ == seq.best_config_
 
 
-def test_keyboard_interrupt_keeps_the_trials_done(binary_data):
+@pytest.fixture
+def sigint_raises():
+    """Ctrl-C raises KeyboardInterrupt, as in an interactive Python.
+
+    A process started in the background by a non-interactive shell inherits
+    SIGINT as ignored, and Python then leaves it ignored; the tests must not
+    depend on how the test runner was started.
+    """
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
+def test_keyboard_interrupt_keeps_the_trials_done(binary_data, sigint_raises):
     """A real SIGINT raised in the middle of the search (from a callback)."""
     X, y = binary_data
     seen = []
@@ -173,7 +186,9 @@ def test_sigint_to_a_sequential_fit_in_a_subprocess(tmp_path):
     script = tmp_path / "run.py"
     marker = tmp_path / "started"
     script.write_text(textwrap.dedent(f"""
-        import pickle, time, warnings
+        import pickle, signal, time, warnings
+        # Ctrl-C raises even when SIGINT was inherited as ignored (background).
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         from sklearn.base import BaseEstimator, ClassifierMixin
         from sklearn.datasets import make_classification
         from sklearn.linear_model import LogisticRegression
