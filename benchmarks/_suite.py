@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import resource
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -67,3 +68,20 @@ def higher_is_better(metric):
 def peak_rss_mb():
     """Peak resident memory of this process (MB)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def run_child(cmd, fallback, *, timeout=None, error_lines=1):
+    """Run one benchmark child process; the row it printed, or ``fallback``.
+
+    A child prints its result as one ``ROW <json>`` line on stdout. When it
+    printed none (it crashed), ``fallback`` is returned with ``status`` set
+    to ``"error"`` and ``error`` holding the last ``error_lines`` lines of
+    its stderr, joined with `` | ``.
+    """
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False,
+                          timeout=timeout)
+    rows = [ln[4:] for ln in proc.stdout.splitlines() if ln.startswith("ROW ")]
+    if rows:
+        return json.loads(rows[-1])
+    tail = proc.stderr.strip().splitlines()[-error_lines:]
+    return {**fallback, "status": "error", "error": " | ".join(tail)}

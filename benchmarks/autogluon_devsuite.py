@@ -19,7 +19,6 @@ import csv
 import json
 import os
 import resource
-import subprocess
 import sys
 import tempfile
 import time
@@ -30,7 +29,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from _suite import load_suite, load_task, score_task
+from _suite import load_suite, load_task, run_child, score_task
 
 FIELDS = ["date", "task", "type", "n_train", "system", "version", "seed", "budget",
           "metric", "score", "fit_s", "peak_rss_mb", "best_model", "load1", "status",
@@ -114,15 +113,11 @@ def main(argv=None):
                 cmd = [sys.executable, __file__, "--budget", str(args.budget),
                        "--n-cpus", str(args.n_cpus), "--out", str(out), "--child",
                        json.dumps([task, seed])]
-                proc = subprocess.run(cmd, capture_output=True, text=True, check=False,
-                                      timeout=args.budget * 4 + 300)
-                rows = [ln[4:] for ln in proc.stdout.splitlines() if ln.startswith("ROW ")]
-                if rows:
-                    row = json.loads(rows[-1])
-                else:
-                    row = {"task": task["name"], "system": "autogluon", "seed": seed,
-                           "budget": args.budget, "status": "error",
-                           "error": " | ".join(proc.stderr.strip().splitlines()[-3:])}
+                row = run_child(
+                    cmd, {"task": task["name"], "system": "autogluon", "seed": seed,
+                          "budget": args.budget},
+                    timeout=args.budget * 4 + 300, error_lines=3,
+                )
                 writer.writerow(row)
                 f.flush()
                 print(f"{row['task']:12s} autogluon seed={seed} "

@@ -13,7 +13,6 @@ import argparse
 import csv
 import json
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -21,7 +20,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from _suite import load_suite, load_task, peak_rss_mb, score_task
+from _suite import load_suite, load_task, peak_rss_mb, run_child, score_task
 
 FIELDS = [
     "date", "task", "type", "n_train", "n_test", "n_features", "system", "version",
@@ -132,16 +131,8 @@ def main(argv=None):
                            "--variants", args.variants,
                            "--out", str(out), "--child",
                            json.dumps([task, system, seed])]
-                    proc = subprocess.run(cmd, capture_output=True, text=True,
-                                          check=False)
-                    rows = [ln[4:] for ln in proc.stdout.splitlines()
-                            if ln.startswith("ROW ")]
-                    if rows:
-                        row = json.loads(rows[-1])
-                    else:
-                        row = {"task": task["name"], "system": system, "seed": seed,
-                               "budget": args.budget, "status": "error",
-                               "error": proc.stderr.strip().splitlines()[-1:]}
+                    row = run_child(cmd, {"task": task["name"], "system": system,
+                                          "seed": seed, "budget": args.budget})
                     writer.writerow(row)
                     f.flush()
                     print(f"{row['task']:12s} {system:13s} seed={seed} "

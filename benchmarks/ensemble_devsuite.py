@@ -29,7 +29,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from _suite import load_suite, load_task, peak_rss_mb, score_task
+from _suite import load_suite, load_task, peak_rss_mb, run_child, score_task
 
 VARIANTS = {
     "portfolio": {"initial_configs": "portfolio"},
@@ -132,17 +132,11 @@ def main(argv=None):
                         cmd = [sys.executable, __file__, "--n-jobs", str(args.n_jobs),
                                "--out", str(out), "--child",
                                json.dumps([task, variant, budget, seed])]
-                        proc = subprocess.run(cmd, capture_output=True, text=True,
-                                              check=False, timeout=budget * 3 + 300)
-                        rows = [ln[4:] for ln in proc.stdout.splitlines()
-                                if ln.startswith("ROW ")]
-                        if rows:
-                            row = json.loads(rows[-1])
-                        else:
-                            row = {"task": task["name"], "variant": variant,
-                                   "seed": seed, "budget": budget, "status": "error",
-                                   "error": " | ".join(proc.stderr.strip()
-                                                       .splitlines()[-3:])}
+                        row = run_child(
+                            cmd, {"task": task["name"], "variant": variant,
+                                  "seed": seed, "budget": budget},
+                            timeout=budget * 3 + 300, error_lines=3,
+                        )
                         row.setdefault("commit", commit)  # the child's, when it ran
                         writer.writerow(row)
                         f.flush()

@@ -42,7 +42,14 @@ sys.meta_path[:] = [f for f in sys.meta_path
                     if "__editable__" not in getattr(f, "__module__", "")]
 sys.path.insert(0, str(HERE.parent))
 
-from _suite import higher_is_better, load_suite, load_task, peak_rss_mb, score_task
+from _suite import (
+    higher_is_better,
+    load_suite,
+    load_task,
+    peak_rss_mb,
+    run_child,
+    score_task,
+)
 
 FOUNDATION = "4e11758"
 SYSTEMS = ("foundation", "features")
@@ -189,13 +196,7 @@ def main(argv=None):
                 cmd = ["flock", args.lock, sys.executable, __file__,
                        "--budget", str(args.budget), "--n-jobs", str(args.n_jobs),
                        "--seed", str(args.seed), "--child", json.dumps([task, system])]
-                proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
-                found = [ln[4:] for ln in proc.stdout.splitlines() if ln.startswith("ROW ")]
-                if found:
-                    row = json.loads(found[-1])
-                else:
-                    row = {"task": task["name"], "system": system, "status": "error",
-                           "error": " ".join(proc.stderr.strip().splitlines()[-1:])}
+                row = run_child(cmd, {"task": task["name"], "system": system})
                 writer.writerow(row)
                 f.flush()
                 rows.append(row)
