@@ -40,15 +40,10 @@ def mixed_frame():
     return X, y
 
 
-class FailingClassifier(ClassifierMixin, BaseEstimator):
-    """Raises in fit when ``fail`` is True; else predicts the majority class."""
-
-    def __init__(self, fail=True):
-        self.fail = fail
+class MajorityClassifier(ClassifierMixin, BaseEstimator):
+    """Predicts the majority class; the base of the misbehaving test models."""
 
     def fit(self, X, y):
-        if self.fail:
-            raise RuntimeError("deliberate failure in fit")
         self.classes_, counts = np.unique(y, return_counts=True)
         self.majority_ = self.classes_[np.argmax(counts)]
         return self
@@ -60,3 +55,15 @@ class FailingClassifier(ClassifierMixin, BaseEstimator):
         proba = np.zeros((len(X), len(self.classes_)))
         proba[:, list(self.classes_).index(self.majority_)] = 1.0
         return proba
+
+
+class FailingClassifier(MajorityClassifier):
+    """Raises in fit when ``fail`` is True; else predicts the majority class."""
+
+    def __init__(self, fail=True):
+        self.fail = fail
+
+    def fit(self, X, y):
+        if self.fail:
+            raise RuntimeError("deliberate failure in fit")
+        return super().fit(X, y)

@@ -9,7 +9,7 @@ import time
 
 import numpy as np
 import pytest
-from sklearn.base import BaseEstimator, ClassifierMixin
+from conftest import MajorityClassifier
 from sklearn.linear_model import LogisticRegression
 
 from sklearn_automl import AutoMLClassifier
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-class FaultyClassifier(ClassifierMixin, BaseEstimator):
+class FaultyClassifier(MajorityClassifier):
     """A classifier whose ``fit`` misbehaves as told by ``fault``.
 
     ``"none"``: a majority-class model; ``"hang"``: blocks in a way SIGALRM
@@ -55,17 +55,7 @@ class FaultyClassifier(ClassifierMixin, BaseEstimator):
             os.kill(os.getpid(), signal.SIGKILL)
         elif fault == "raise":
             raise ValueError("deliberate error")
-        self.classes_, counts = np.unique(y, return_counts=True)
-        self.majority_ = self.classes_[np.argmax(counts)]
-        return self
-
-    def predict(self, X):
-        return np.full(len(X), self.majority_)
-
-    def predict_proba(self, X):
-        proba = np.zeros((len(X), len(self.classes_)))
-        proba[:, list(self.classes_).index(self.majority_)] = 1.0
-        return proba
+        return super().fit(X, y)
 
 
 def _estimators(*faults):
