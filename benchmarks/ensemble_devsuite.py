@@ -39,7 +39,7 @@ VARIANTS = {
 }
 FIELDS = [
     "date", "commit", "task", "type", "n_train", "variant", "seed", "budget", "metric",
-    "score", "single_score", "n_members", "members", "weights", "ensemble_oof_score",
+    "score", "single_score", "n_members", "members", "member_families", "weights", "ensemble_oof_score",
     "best_cv_score", "n_trials", "best_family", "fit_s", "refit_s", "peak_rss_mb",
     "load1", "status", "error",
 ]
@@ -78,6 +78,8 @@ def run_one(task, variant, budget, seed, n_jobs):
     row.update(metric=metric, score=score)
     row["n_members"] = len(model.ensemble_members_)
     row["members"] = " ".join(map(str, model.ensemble_members_))
+    family = {t.trial_id: t.family for t in model.history_.trials}
+    row["member_families"] = " ".join(family.get(m, "?") for m in model.ensemble_members_)
     row["weights"] = " ".join(f"{w:.3f}" for w in model.ensemble_weights_)
     row["ensemble_oof_score"] = model.ensemble_score_
     row["best_cv_score"] = model.best_score_
@@ -100,6 +102,10 @@ def run_one(task, variant, budget, seed, n_jobs):
     return row
 
 
+def _n_jobs(text):
+    return None if text.lower() == "none" else int(text)
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -107,7 +113,8 @@ def main(argv=None):
     p.add_argument("--budgets", nargs="+", type=float, default=[60.0])
     p.add_argument("--seeds", nargs="+", type=int, default=[0])
     p.add_argument("--tasks", nargs="*", default=None)
-    p.add_argument("--n-jobs", type=int, default=2)
+    p.add_argument("--n-jobs", type=_n_jobs, default=2,
+                   help="the AutoML's n_jobs; 'none' = one trial at a time in-process, 1 thread")
     p.add_argument("--out", required=True)
     p.add_argument("--child", default=None, help=argparse.SUPPRESS)
     args = p.parse_args(argv)

@@ -54,6 +54,12 @@ def run_task(task, split, budget, seed, n_jobs):
         row[f"{family}_trials"] = len(trials)
         row[f"{family}_ok"] = sum(t.status == "ok" for t in trials)
         row[f"{family}_best_cv"] = max(full) if full else float("nan")
+        # Weight of the family's members in the final ensemble (0: not in it).
+        fam = {t.trial_id: t.family for t in automl.history_.trials}
+        row[f"{family}_ens_weight"] = float(sum(
+            w for m, w in zip(automl.ensemble_members_, automl.ensemble_weights_)
+            if fam.get(m) == family))
+    row["n_members"] = len(automl.ensemble_members_)
     X_tr, X_te = X_tr.copy(), X_te.copy()
     for c, k in infer_column_kinds(X_tr).items():
         if k != "numeric":
@@ -61,9 +67,13 @@ def run_task(task, split, budget, seed, n_jobs):
             X_tr[c] = X_tr[c].astype("object").astype("category").cat.set_categories(cats)
             X_te[c] = X_te[c].astype("object").astype("category").cat.set_categories(cats)
     lgbm = (lightgbm.LGBMRegressor if regression else lightgbm.LGBMClassifier)(
-        random_state=seed, n_jobs=n_jobs, verbose=-1).fit(X_tr, y_tr)
+        random_state=seed, n_jobs=n_jobs or 1, verbose=-1).fit(X_tr, y_tr)
     row["lgbm_default_test"] = score_task(task, lgbm, X_te, y_te)[1]
     return row
+
+
+def _n_jobs(text):
+    return None if text.lower() == "none" else int(text)
 
 
 def main(argv=None):
@@ -71,7 +81,8 @@ def main(argv=None):
     p.add_argument("--budget", type=float, default=120.0)
     p.add_argument("--tasks", nargs="*")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--n-jobs", type=int, default=2)
+    p.add_argument("--n-jobs", type=_n_jobs, default=None,
+                   help="the AutoML's n_jobs; 'none' (default) = one trial at a time, 1 thread")
     p.add_argument("--out", required=True)
     args = p.parse_args(argv)
     suite = load_suite()
@@ -100,20 +111,25 @@ def main(argv=None):
         "(multiclass) and rmse (regression) (lower better); CV scores are the "
         "AutoML's (negated losses)."),
         "",
-        ("| task | selected | mlp_net trials (ok) | mlp_net best CV | lightgbm trials | "
-        "lightgbm best CV | AutoML test | LightGBM default test | load1 |"),
-        "|---|---|---|---|---|---|---|---|---|",
+        ("| task | selected | mlp_net trials (ok) | mlp_net best CV | mlp_net ensemble weight | "
+        "lightgbm trials | lightgbm best CV | lightgbm ensemble weight | AutoML test | "
+        "LightGBM default test | load1 |"),
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in ok:
         lines.append(
             f"| {r['task']} | {r['best_family']} | {r['mlp_net_trials']} "
             f"({r['mlp_net_ok']}) | {r['mlp_net_best_cv']:.4f} | "
+            f"{r['mlp_net_ens_weight']:.2f} | "
             f"{r['lightgbm_trials']} | {r['lightgbm_best_cv']:.4f} | "
+            f"{r['lightgbm_ens_weight']:.2f} | "
             f"{r['automl_test']:.4f} | {r['lgbm_default_test']:.4f} | {r['load1']:.2f} |"
         )
     n_sel = sum(r["best_family"] == "mlp_net" for r in ok)
     n_beat = sum(r["mlp_net_best_cv"] > r["lightgbm_best_cv"] for r in ok)
-    lines += ["", (f"mlp_net selected on {n_sel} of {len(ok)} tasks; its best CV score "
+    n_ens = sum(r["mlp_net_ens_weight"] > 0 for r in ok)
+    lines += ["", (f"mlp_net selected (best single pipeline) on {n_sel} of {len(ok)} tasks, "
+              f"in the final ensemble on {n_ens} of {len(ok)}; its best CV score "
               f"beat lightgbm's on {n_beat} of {len(ok)}.")]
     for r in rows:
         if "error" in r:
