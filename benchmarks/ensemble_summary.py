@@ -31,33 +31,39 @@ def _gain(row, a, b):
     return (row[a] - row[b]) / abs(row[b])
 
 
-def ensemble_vs_single(df):
+def ensemble_vs_single(df, n_jobs="2"):
+    """Markdown: ensemble vs best single of the same search, one table per budget."""
     df = df[df.status == "ok"].copy()
     df["gain"] = df.apply(_gain, axis=1, a="score", b="single_score")
-    per_task = df.groupby(["task", "metric"]).agg(
-        ensemble=("score", "mean"), single=("single_score", "mean"),
-        gain=("gain", "mean"), members=("n_members", "mean"), seeds=("seed", "nunique"),
-        load1=("load1", "mean"),
-    ).reset_index()
-    at_least = (per_task.gain >= -1e-12).mean()
-    lines = [
-        (f"Ensemble (ensemble_size=25, portfolio start) vs the best single pipeline of "
-        f"the same search, dev suite, 60 s, n_jobs=2; seeds: "
-        f"{sorted(df.seed.unique().tolist())}; commit(s) "
-        f"{sorted(df['commit'].astype(str).unique().tolist())}."),
-        "", ("gain: relative, positive = ensemble better (roc_auc: higher; log_loss, "
-        "rmse: lower); averaged over seeds."), "",
-        "| task | metric | ensemble | best single | gain % | members | seeds | load1 |",
-        "|---|---|---|---|---|---|---|---|",
-    ]
-    for r in per_task.itertuples():
-        lines.append(f"| {r.task} | {r.metric} | {r.ensemble:.5g} | {r.single:.5g} | "
-                     f"{100 * r.gain:+.2f} | {r.members:.1f} | {r.seeds} | {r.load1:.1f} |")
-    per_run = (df.gain >= -1e-12).mean()
-    lines += ["", (f"Ensemble at least as good on {100 * at_least:.0f}% of tasks "
-              f"({100 * per_run:.0f}% of {len(df)} runs); mean relative gain "
-              f"{100 * per_task.gain.mean():+.2f}% (goal: >= 80% of tasks and > 0).")]
-    return "\n".join(lines) + "\n"
+    lines = []
+    for budget, part in df.groupby("budget"):
+        per_task = part.groupby(["task", "metric"]).agg(
+            ensemble=("score", "mean"), single=("single_score", "mean"),
+            gain=("gain", "mean"), members=("n_members", "mean"),
+            seeds=("seed", "nunique"), load1=("load1", "mean"),
+        ).reset_index()
+        at_least = (per_task.gain >= -1e-12).mean()
+        per_run = (part.gain >= -1e-12).mean()
+        lines += [
+            f"## {budget:g} s", "",
+            (f"Ensemble (ensemble_size=25, portfolio start) vs the best single pipeline "
+             f"of the same search, dev suite, {budget:g} s, n_jobs={n_jobs}; seeds: "
+             f"{sorted(part.seed.unique().tolist())}; commit(s) "
+             f"{sorted(part['commit'].astype(str).unique().tolist())}."),
+            "", ("gain: relative, positive = ensemble better (roc_auc: higher; log_loss, "
+                 "rmse: lower); averaged over seeds."), "",
+            "| task | metric | ensemble | best single | gain % | members | seeds | load1 |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
+        for r in per_task.itertuples():
+            lines.append(f"| {r.task} | {r.metric} | {r.ensemble:.5g} | {r.single:.5g} | "
+                         f"{100 * r.gain:+.2f} | {r.members:.1f} | {r.seeds} | "
+                         f"{r.load1:.1f} |")
+        lines += ["", (f"Ensemble at least as good on {100 * at_least:.0f}% of tasks "
+                  f"(mean over seeds; {100 * per_run:.0f}% of {len(part)} runs); mean "
+                  f"relative gain {100 * per_task.gain.mean():+.2f}% (goal: >= 80% of "
+                  "tasks and > 0)."), ""]
+    return "\n".join(lines)
 
 
 def anytime(any_df, b60):
@@ -159,8 +165,19 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--peers", default=str(PEERS))
     p.add_argument("--results", default=str(HERE / "results"), help="folder of the CSVs and outputs")
+    p.add_argument("--vs-single", nargs="+", default=None, metavar="CSV",
+                   help="only summarize these ensemble_devsuite.py CSVs (any budgets and "
+                        "seeds) into --out")
+    p.add_argument("--n-jobs", default="2", help="the n_jobs of those runs, for the title")
+    p.add_argument("--out", default=None, help="Markdown file for --vs-single")
     args = p.parse_args(argv)
     RES = Path(args.results)
+    if args.vs_single:
+        df = pd.concat([pd.read_csv(f) for f in args.vs_single], ignore_index=True)
+        text = ensemble_vs_single(df, args.n_jobs)
+        Path(args.out).write_text(text)
+        print(text)
+        return 0
     b60 = pd.read_csv(RES / "ensemble_devsuite_B60.csv")
     (RES / "ensemble_vs_single_B60.md").write_text(ensemble_vs_single(b60))
     print((RES / "ensemble_vs_single_B60.md").read_text())
