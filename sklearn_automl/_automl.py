@@ -52,6 +52,7 @@ from ._history import History, TrialResult
 from ._metalearning import portfolio_configs
 from ._plan import make_image_plan, make_plan
 from ._progress import Progress, run_callbacks
+from ._resources import available_cores
 from .ensemble import (
     StackedEnsembleClassifier,
     StackedEnsembleRegressor,
@@ -295,7 +296,7 @@ class BaseAutoML(BaseEstimator):
         never oversubscribe the cores; ``-1``: one trial per core.
         """
         n = self.n_jobs
-        cpus = os.cpu_count() or 1
+        cpus = available_cores()
         if n is None:
             workers = 1
         elif n == 0:

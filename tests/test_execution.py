@@ -1,6 +1,8 @@
 """Executors on their own: process workers, data shipped once, thread budget."""
 
 import os
+import subprocess
+import sys
 import time
 
 import numpy as np
@@ -9,7 +11,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import get_scorer
 from sklearn.model_selection import StratifiedKFold
 
-from sklearn_automl import AutoMLClassifier, _execution
+from sklearn_automl import AutoMLClassifier, _automl, _execution
 from sklearn_automl._evaluate import evaluate
 from sklearn_automl._execution import (
     ProcessExecutor,
@@ -118,8 +120,19 @@ def test_make_executor_choices():
                          (-1, (8, 1)), (-2, (7, 1)), (16, (16, 1))],
 )
 def test_trials_times_threads_never_exceed_the_cores(monkeypatch, n_jobs, expected):
-    monkeypatch.setattr(os, "cpu_count", lambda: 8)
+    monkeypatch.setattr(_automl, "available_cores", lambda: 8)
     assert AutoMLClassifier(n_jobs=n_jobs)._n_threads() == expected
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="Linux CPU affinity")
+def test_threads_follow_the_cpu_affinity_not_the_machine():
+    """Under taskset / a container's cpuset, n_jobs=-1 counts the allowed cores."""
+    code = ("import os; os.sched_setaffinity(0, {min(os.sched_getaffinity(0))}); "
+            "from sklearn_automl import AutoMLClassifier; "
+            "print(AutoMLClassifier(n_jobs=-1)._n_threads())")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.strip()
+    assert out == "(1, 1)"
 
 
 def test_invalid_executor_is_a_clear_error(binary_data):

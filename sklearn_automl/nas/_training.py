@@ -9,9 +9,10 @@ measure latency and memory. This module imports only torch and skorch
 copied into exported models by ``export_code``.
 """
 
-import os
 import time
 from contextlib import contextmanager
+
+from .._resources import available_cores
 
 try:
     import torch
@@ -67,7 +68,7 @@ def torch_threads(n_jobs):
     times slower per epoch than one.
     """
     before = torch.get_num_threads()
-    n = 1 if n_jobs is None else (os.cpu_count() or 1) if n_jobs < 0 else n_jobs
+    n = 1 if n_jobs is None else available_cores() if n_jobs < 0 else n_jobs
     torch.set_num_threads(max(1, n))
     try:
         yield
