@@ -85,3 +85,19 @@ def run_child(cmd, fallback, *, timeout=None, error_lines=1):
         return json.loads(rows[-1])
     tail = proc.stderr.strip().splitlines()[-error_lines:]
     return {**fallback, "status": "error", "error": " | ".join(tail)}
+
+
+def n_jobs_arg(text):
+    """argparse type for the AutoML's ``n_jobs``: an int, or 'none' for None."""
+    return None if text.lower() == "none" else int(text)
+
+
+def git_commit():
+    """Short hash of the checkout the benchmark code runs from ('' if unknown)."""
+    try:
+        return subprocess.run(
+            ["git", "-C", str(Path(__file__).resolve().parent), "rev-parse", "--short",
+             "HEAD"], capture_output=True, text=True, check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return ""

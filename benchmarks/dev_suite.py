@@ -20,13 +20,21 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from _suite import load_suite, load_task, peak_rss_mb, run_child, score_task
+from _suite import (
+    git_commit,
+    load_suite,
+    load_task,
+    n_jobs_arg,
+    peak_rss_mb,
+    run_child,
+    score_task,
+)
 
 FIELDS = [
     "date", "task", "type", "n_train", "n_test", "n_features", "system", "version",
     "seed", "budget", "metric", "score", "score2_name", "score2", "fit_s",
     "predict_s", "peak_rss_mb", "n_trials", "n_configs", "n_full", "best_family",
-    "load1", "status", "error",
+    "load1", "status", "error", "commit",
 ]
 
 
@@ -37,8 +45,8 @@ def run_one(task, system, budget, seed, n_jobs, extra):
     suite = load_suite()
     X_tr, X_te, y_tr, y_te = load_task(task, suite["split"])
     row = {
-        "date": time.strftime("%Y-%m-%d"), "task": task["name"], "type": task["type"],
-        "n_train": len(X_tr), "n_test": len(X_te), "n_features": X_tr.shape[1],
+        "date": time.strftime("%Y-%m-%d"), "commit": git_commit(), "task": task["name"],
+        "type": task["type"], "n_train": len(X_tr), "n_test": len(X_te), "n_features": X_tr.shape[1],
         "system": system, "seed": seed, "budget": budget, "status": "ok", "error": "",
     }
     t0 = time.perf_counter()
@@ -95,7 +103,8 @@ def main(argv=None):
     p.add_argument("--systems", nargs="+", default=["automl", "lgbm_default"])
     p.add_argument("--tasks", nargs="*", default=None)
     p.add_argument("--seeds", nargs="+", type=int, default=[0])
-    p.add_argument("--n-jobs", type=int, default=2)
+    p.add_argument("--n-jobs", type=n_jobs_arg, default=2,
+                   help="the AutoML's n_jobs; 'none' = one trial at a time in-process, 1 thread")
     p.add_argument("--extra", default="{}", help="JSON of extra AutoML parameters")
     p.add_argument(
         "--variants", default="{}",

@@ -21,7 +21,6 @@ import argparse
 import csv
 import json
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -29,7 +28,15 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from _suite import load_suite, load_task, peak_rss_mb, run_child, score_task
+from _suite import (
+    git_commit,
+    load_suite,
+    load_task,
+    n_jobs_arg,
+    peak_rss_mb,
+    run_child,
+    score_task,
+)
 
 VARIANTS = {
     "portfolio": {"initial_configs": "portfolio"},
@@ -39,18 +46,10 @@ VARIANTS = {
 }
 FIELDS = [
     "date", "commit", "task", "type", "n_train", "variant", "seed", "budget", "metric",
-    "score", "single_score", "n_members", "members", "member_families", "weights", "ensemble_oof_score",
-    "best_cv_score", "n_trials", "best_family", "fit_s", "refit_s", "peak_rss_mb",
+    "score", "single_score", "n_members", "members", "member_families", "weights",
+    "ensemble_oof_score", "best_cv_score", "n_trials", "best_family", "fit_s", "refit_s", "peak_rss_mb",
     "load1", "status", "error",
 ]
-
-
-def _commit():
-    try:
-        return subprocess.run(["git", "-C", str(HERE), "rev-parse", "--short", "HEAD"],
-                              capture_output=True, text=True, check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return ""
 
 
 def run_one(task, variant, budget, seed, n_jobs):
@@ -61,7 +60,7 @@ def run_one(task, variant, budget, seed, n_jobs):
 
     suite = load_suite()
     X_tr, X_te, y_tr, y_te = load_task(task, suite["split"])
-    row = {"date": time.strftime("%Y-%m-%d"), "commit": _commit(), "task": task["name"],
+    row = {"date": time.strftime("%Y-%m-%d"), "commit": git_commit(), "task": task["name"],
            "type": task["type"], "n_train": len(X_tr), "variant": variant, "seed": seed, "budget": budget,
            "status": "ok", "error": ""}
     regression = task["type"] == "regression"
@@ -102,10 +101,6 @@ def run_one(task, variant, budget, seed, n_jobs):
     return row
 
 
-def _n_jobs(text):
-    return None if text.lower() == "none" else int(text)
-
-
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -113,7 +108,7 @@ def main(argv=None):
     p.add_argument("--budgets", nargs="+", type=float, default=[60.0])
     p.add_argument("--seeds", nargs="+", type=int, default=[0])
     p.add_argument("--tasks", nargs="*", default=None)
-    p.add_argument("--n-jobs", type=_n_jobs, default=2,
+    p.add_argument("--n-jobs", type=n_jobs_arg, default=2,
                    help="the AutoML's n_jobs; 'none' = one trial at a time in-process, 1 thread")
     p.add_argument("--out", required=True)
     p.add_argument("--child", default=None, help=argparse.SUPPRESS)
@@ -127,7 +122,7 @@ def main(argv=None):
         tasks = [t for t in tasks if t["name"] in args.tasks]
     out = Path(args.out)
     new = not out.exists()
-    commit = _commit()
+    commit = git_commit()
     with open(out, "a", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=FIELDS)
         if new:

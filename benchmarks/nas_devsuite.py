@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from _suite import load_suite, load_task, score_task
+from _suite import load_suite, load_task, n_jobs_arg, score_task
 
 FAMILIES = ("mlp_net", "lightgbm")
 
@@ -72,16 +72,12 @@ def run_task(task, split, budget, seed, n_jobs):
     return row
 
 
-def _n_jobs(text):
-    return None if text.lower() == "none" else int(text)
-
-
 def main(argv=None):
     p = argparse.ArgumentParser()
     p.add_argument("--budget", type=float, default=120.0)
     p.add_argument("--tasks", nargs="*")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--n-jobs", type=_n_jobs, default=None,
+    p.add_argument("--n-jobs", type=n_jobs_arg, default=None,
                    help="the AutoML's n_jobs; 'none' (default) = one trial at a time, 1 thread")
     p.add_argument("--out", required=True)
     args = p.parse_args(argv)
