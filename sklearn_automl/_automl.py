@@ -50,7 +50,7 @@ from ._evaluate import _limit_threads
 from ._execution import DaskExecutor, make_executor
 from ._history import History, TrialResult
 from ._metalearning import portfolio_configs
-from ._plan import make_image_plan, make_plan
+from ._plan import ImagePlan, make_image_plan, make_plan
 from ._progress import Progress, run_callbacks
 from ._resources import available_cores
 from .ensemble import (
@@ -459,7 +459,8 @@ class BaseAutoML(BaseEstimator):
         if given is None:
             return defaults
         if isinstance(given, str):  # "portfolio"; needs the data's meta-features
-            if X is None:
+            # The portfolio holds tabular pipelines; images search the CNN space.
+            if X is None or isinstance(plan, ImagePlan):
                 return defaults
             try:
                 configs = portfolio_configs(X, y, self._task, plan.space, kinds=plan.kinds)
@@ -895,6 +896,8 @@ class BaseAutoML(BaseEstimator):
             n_threads = plan.components[config["family"]].n_threads(n_threads, n_rows)
             estimator = plan.build(config, random_state=model_seed, n_jobs=n_threads)
             members = [(best, 1.0)] if best is not None else []
+            if deadline is not None:
+                _bound_training_time(estimator, deadline, self.time_budget)
         t0 = time.monotonic()
         with _limit_threads(n_threads), warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
@@ -1105,6 +1108,24 @@ def _refit_seconds(trial, train_frac):
     """Predicted seconds to refit ``trial`` on all rows (safety factor included)."""
     per_fold = trial.fit_time / max(len(trial.scores), 1) / max(trial.fidelity, 1e-3)
     return _REFIT_SAFETY * per_fold / max(train_frac, 1e-3)
+
+
+def _bound_training_time(estimator, deadline, time_budget):
+    """Cap models that take a training time limit (the networks' ``max_time``).
+
+    The refit is predicted from the trials' costs and reserved in the budget,
+    but the fallback after a search in which no trial finished has no
+    prediction: a default network on a slow machine could then train far past
+    the budget. Whatever is left (at least a tenth of the budget) is its limit.
+    """
+    keys = [k for k in estimator.get_params() if k == "max_time" or k.endswith("__max_time")]
+    if not keys:
+        return
+    left = max(deadline - time.monotonic(), 0.1 * time_budget, 1.0)
+    params = estimator.get_params()
+    estimator.set_params(**{
+        k: left if params[k] is None else min(params[k], left) for k in keys
+    })
 
 
 def _stacking_weights(stack, members):

@@ -151,6 +151,7 @@ def test_automl_on_images_searches_the_cnn_space(images, caplog):
     steps = automl.best_estimator_.steps
     assert len(steps) == 1 and isinstance(steps[0][1], CNNNetClassifier)
     assert "model__cell" in automl.best_params_
+    assert "portfolio" not in caplog.text  # a tabular warm start: not tried on images
     assert automl.predict(X[:5].reshape(-1, 8, 8)).shape == (5,)
     assert automl.predict_proba(X[:5].reshape(-1, 8, 8)).shape == (5, 10)
     with pytest.raises(ValueError, match="cannot be exported"):
@@ -176,3 +177,23 @@ def test_image_search_under_asha_uses_epochs(images):
     automl = AutoMLClassifier(max_trials=4, time_budget=None, schedule="asha",
                               random_state=0).fit(X.reshape(-1, 8, 8), y)
     assert min(t.fidelity for t in automl.history_.trials) < 1
+
+
+def test_a_network_refit_without_a_cost_prediction_is_capped_by_the_budget():
+    """The fallback refit (no trial finished) gets the time left as max_time."""
+    import time
+
+    from sklearn.pipeline import Pipeline
+
+    from sklearn_automl._automl import _bound_training_time
+
+    pipe = Pipeline([("model", CNNNetClassifier())])
+    _bound_training_time(pipe, time.monotonic() + 30, time_budget=60)
+    assert 25 < pipe.get_params()["model__max_time"] <= 30
+    # past the deadline: a tenth of the budget, so a model still comes back
+    _bound_training_time(pipe, time.monotonic() - 5, time_budget=60)
+    assert pipe.get_params()["model__max_time"] == pytest.approx(6.0)
+    # a user's tighter limit stays
+    pipe.set_params(model__max_time=2.0)
+    _bound_training_time(pipe, time.monotonic() + 30, time_budget=60)
+    assert pipe.get_params()["model__max_time"] == 2.0

@@ -178,3 +178,20 @@ def test_time_budget_cuts_trials_and_refit_short():
     # no time left to refit: the best trial's network (trained on the search
     # split) is kept rather than a refit cut short
     assert nas.refit_ is False
+
+
+def test_refit_reserve_follows_the_best_architecture_not_the_slowest():
+    """A slow architecture that lost must not hold back budget for its refit."""
+    from sklearn_automl.nas._search import REFIT_MARGIN
+
+    nas = NASClassifier()
+    nas._rows_ratio = 1.25
+    nas.history_ = [
+        {"score": 0.90, "fidelity": 1.0, "epoch_time": 0.1, "epochs": 20},
+        {"score": 0.50, "fidelity": 1.0, "epoch_time": 5.0, "epochs": 20},  # slow loser
+        {"score": 0.99, "fidelity": 0.5, "epoch_time": 3.0, "epochs": 10},  # lower rung
+        {"score": None, "fidelity": 1.0, "status": "failed"},
+    ]
+    assert nas._predicted_refit() == pytest.approx(REFIT_MARGIN * 0.1 * 20 * 1.25)
+    nas.history_ = []
+    assert nas._predicted_refit() == 0.0

@@ -247,11 +247,25 @@ class _BaseNAS(BaseEstimator):
         return record
 
     def _predicted_refit(self):
+        """Seconds to keep for refitting the current best architecture on all rows.
+
+        The refit is of the best trial's network, so its epoch time decides;
+        the slowest trial's would let one oversized architecture that lost
+        eat a fifth of the budget. Should a slower architecture become the
+        best when too little time is left, its trial network is kept instead
+        of a refit (see ``_fit``).
+        """
+        best = self._best_record()
+        if best is None:
+            return 0.0
+        return REFIT_MARGIN * best["epoch_time"] * best["epochs"] * self._rows_ratio
+
+    def _best_record(self):
         done = [r for r in self.history_ if r["score"] is not None]
         if not done:
-            return 0.0
-        per_epoch = max(r["epoch_time"] for r in done)
-        return REFIT_MARGIN * per_epoch * self.epochs_ * self._rows_ratio
+            return None
+        top = max(r["fidelity"] for r in done)
+        return max((r for r in done if r["fidelity"] == top), key=lambda r: r["score"])
 
     def _search(self, space, seed):
         self.searcher_ = self._searcher(space, seed)
@@ -270,11 +284,7 @@ class _BaseNAS(BaseEstimator):
             record = self._trial(job.config, config_to_params(job.config), epochs,
                                  job.fidelity, self.strategy)
             scheduler.report(job, record["score"])
-        done = [r for r in self.history_ if r["score"] is not None]
-        if not done:
-            return None
-        top = max(r["fidelity"] for r in done)
-        return max((r for r in done if r["fidelity"] == top), key=lambda r: r["score"])
+        return self._best_record()
 
     def _search_darts(self, shape, seed):
         from ._darts import search_cell
