@@ -195,3 +195,29 @@ def test_refit_reserve_follows_the_best_architecture_not_the_slowest():
     assert nas._predicted_refit() == pytest.approx(REFIT_MARGIN * 0.1 * 20 * 1.25)
     nas.history_ = []
     assert nas._predicted_refit() == 0.0
+
+
+def test_a_trial_leaves_the_refit_reserve_and_a_slack_for_its_own_scoring():
+    """Cut exactly at the reserve, the last trial left the refit too little."""
+    import time
+
+    from sklearn_automl.nas._search import REFIT_MARGIN, TRIAL_SLACK
+
+    seen = {}
+
+    class Recorder:
+        def __init__(self, max_time=None, **params):
+            seen["max_time"] = max_time
+
+        def fit(self, X, y):
+            raise RuntimeError("only the time limit is looked at")
+
+    nas = NASClassifier(time_budget=100)
+    nas._start = time.perf_counter() - 50  # 50 s left
+    nas._rows_ratio, nas._base, nas._cls = 1.25, {}, Recorder
+    nas._data = (None, None, None, None)
+    nas.history_ = [{"score": 0.9, "fidelity": 1.0, "epoch_time": 0.4, "epochs": 20}]
+    record = nas._trial({}, {}, 20, 1.0, "random")
+    reserve = REFIT_MARGIN * 0.4 * 20 * 1.25
+    assert record["status"] == "failed"
+    assert 50 - reserve - TRIAL_SLACK - 1 < seen["max_time"] <= 50 - reserve - TRIAL_SLACK

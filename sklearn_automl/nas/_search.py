@@ -53,6 +53,10 @@ logger = logging.getLogger("sklearn_automl")
 DARTS_SHARE = 0.4
 #: safety factor on the predicted refit time
 REFIT_MARGIN = 1.3
+#: seconds a trial leaves, beyond the refit reserve, for its own scoring and
+#: measurements after training stops (cut exactly at the reserve, a trial left
+#: the refit a little less than predicted, and the refit was skipped)
+TRIAL_SLACK = 1.0
 
 
 class _BaseNAS(BaseEstimator):
@@ -221,7 +225,7 @@ class _BaseNAS(BaseEstimator):
                   "params": params, "fidelity": fidelity, "epochs": epochs,
                   "score": None, "status": "ok", "error": None}
         # leave the predicted refit its time: a trial may not eat the reserve
-        left = self._time_left() - self._predicted_refit()
+        left = self._time_left() - self._predicted_refit() - TRIAL_SLACK
         try:
             est = self._cls(**self._base, **params, max_epochs=epochs,
                             max_time=max(left, 1.0) if math.isfinite(left) else None)
@@ -272,7 +276,9 @@ class _BaseNAS(BaseEstimator):
         scheduler = self._scheduler(self.searcher_)
         while self.max_trials is None or len(self.history_) < self.max_trials:
             # the first trial always runs, so that a model comes back
-            if self.history_ and self._time_left() <= self._predicted_refit() + 1.0:
+            # a next trial needs a second of training beyond reserve and slack
+            if self.history_ and (self._time_left()
+                                  <= self._predicted_refit() + TRIAL_SLACK + 1.0):
                 break
             try:
                 job = scheduler.next_job()
