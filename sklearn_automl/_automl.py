@@ -1118,11 +1118,11 @@ def _bound_training_time(estimator, deadline, time_budget):
     prediction: a default network on a slow machine could then train far past
     the budget. Whatever is left (at least a tenth of the budget) is its limit.
     """
-    keys = [k for k in estimator.get_params() if k == "max_time" or k.endswith("__max_time")]
+    params = estimator.get_params()
+    keys = [k for k in params if k == "max_time" or k.endswith("__max_time")]
     if not keys:
         return
     left = max(deadline - time.monotonic(), 0.1 * time_budget, 1.0)
-    params = estimator.get_params()
     estimator.set_params(**{
         k: left if params[k] is None else min(params[k], left) for k in keys
     })

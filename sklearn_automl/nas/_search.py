@@ -202,7 +202,7 @@ class _BaseNAS(BaseEstimator):
         self.best_index_ = best["trial"]
         start = time.perf_counter()
         left = self._time_left()
-        predicted = REFIT_MARGIN * best["epoch_time"] * best["epochs"] * self._rows_ratio
+        predicted = self._predicted_refit()  # of ``best``, the best record
         self.refit_ = left >= predicted
         if self.refit_:
             est = cls(**self._base, **best["params"], max_epochs=best["epochs"],
