@@ -43,6 +43,7 @@ sys.meta_path[:] = [f for f in sys.meta_path
 sys.path.insert(0, str(HERE.parent))
 
 from _suite import (
+    git_commit,
     higher_is_better,
     load_suite,
     load_task,
@@ -214,10 +215,7 @@ def _table(rows, args):
     by_task = {}
     for r in ok:
         by_task.setdefault((r["task"], r["metric"]), {})[r["system"]] = r
-    commit = subprocess.run(
-        ["git", "-C", str(HERE.parent), "rev-parse", "--short", "HEAD"],
-        capture_output=True, text=True, check=False,
-    ).stdout.strip()
+    commit = git_commit()
     lines = [
         f"# AutoML with the AutoFeaturizer vs the foundation featurizer ({FOUNDATION})",
         "",

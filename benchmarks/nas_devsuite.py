@@ -15,14 +15,13 @@ import argparse
 import csv
 import math
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from _suite import load_suite, load_task, n_jobs_arg, score_task
+from _suite import git_commit, load_suite, load_task, n_jobs_arg, score_task
 
 FAMILIES = ("mlp_net", "lightgbm")
 
@@ -96,8 +95,7 @@ def main(argv=None):
         writer = csv.DictWriter(f, fieldnames=fields)
         writer.writeheader()
         writer.writerows(rows)
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
-                            text=True, check=False).stdout.strip()
+    commit = git_commit()
     ok = [r for r in rows if "error" not in r]
     lines = [
         (f"# mlp_net in the AutoML, dev suite, budget {args.budget:g} s, "

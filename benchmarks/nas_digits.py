@@ -21,13 +21,17 @@ Also reports the CPU epoch time of the default CNN and of a default MLP
 import argparse
 import json
 import os
-import subprocess
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import torch
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _suite import git_commit
 
 from sklearn_automl import AutoMLClassifier
 from sklearn_automl.nas import CNNNetClassifier, MLPNetClassifier, NASClassifier
@@ -118,8 +122,7 @@ def main(argv=None):
         print(rows[-1], flush=True)
         load.append(os.getloadavg())
 
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
-                            text=True, check=False).stdout.strip()
+    commit = git_commit()
     result = {"commit": commit, "budget": args.budget, "seed": args.seed,
               "torch_threads": nj, "loadavg": load, "epoch": epoch, "runs": rows}
     with open(args.out + ".json", "w") as f:
