@@ -544,7 +544,7 @@ class BaseAutoML(BaseEstimator):
             self.verbose == 1, time_budget=self.time_budget,
             max_trials=self.max_trials, start=start,
         )
-        progress.update(None, history, len(history))
+        progress.update(None, history, history.n_evaluated)
         stopping = halted = completed = False
         try:
             executor.start(
@@ -566,7 +566,8 @@ class BaseAutoML(BaseEstimator):
                     if rerun:
                         tid, job = rerun.pop(0)
                     else:
-                        if self.max_trials is not None and trial_id >= self.max_trials:
+                        if (self.max_trials is not None
+                                and history.n_evaluated + len(running) >= self.max_trials):
                             stopping = True
                             break
                         t0 = time.perf_counter()
@@ -637,7 +638,7 @@ class BaseAutoML(BaseEstimator):
                 checkpoint.write_summary(history, finished=completed)
                 checkpoint.close()
         self.history_ = history
-        self.n_trials_ = len(history)
+        self.n_trials_ = history.n_evaluated
         self.cv_results_ = history.cv_results()
         self.leaderboard_ = history.leaderboard()
         return history
@@ -815,7 +816,7 @@ class BaseAutoML(BaseEstimator):
             checkpoint.write_summary(history)
         self._log_trial(result, history)
         if progress is not None:
-            progress.update(result, history, len(history))
+            progress.update(result, history, history.n_evaluated)
         return run_callbacks(self.callbacks, result)
 
     def _refit_reserve(self, history, train_frac):
@@ -1229,7 +1230,8 @@ class AutoMLClassifier(ClassifierMixin, BaseAutoML):
         Wall-clock seconds for the whole ``fit``, refit included. ``None``:
         stop on ``max_trials`` only.
     max_trials : int or None, default=None
-        Maximum number of configurations evaluated.
+        Maximum number of configurations evaluated (proposals skipped
+        because they would overrun ``time_budget`` do not count).
     scoring : str, callable or None, default=None
         A scikit-learn scorer name (``"accuracy"``, ``"f1_macro"``...) or a
         callable ``scorer(estimator, X, y)`` as made by
@@ -1393,7 +1395,9 @@ class AutoMLClassifier(ClassifierMixin, BaseAutoML):
         The :class:`TrialResult` of every trial (``history_.trials``),
         out-of-fold predictions included for the best ones.
     n_trials_ : int
-        Trials evaluated.
+        Trials evaluated. Proposals skipped because they were predicted to
+        overrun the time budget are kept in ``history_`` (status
+        ``"skipped"``) but not counted.
     refit_time_ : float
         Seconds spent refitting the best pipeline.
     refit_n_threads_ : int
@@ -1486,7 +1490,8 @@ class AutoMLRegressor(RegressorMixin, BaseAutoML):
     time_budget : float or None, default=60.0
         Wall-clock seconds for the whole ``fit``, refit included.
     max_trials : int or None, default=None
-        Maximum number of configurations evaluated.
+        Maximum number of configurations evaluated (proposals skipped
+        because they would overrun ``time_budget`` do not count).
     scoring : str, callable or None, default=None
         A scikit-learn scorer name or callable; ``None`` means
         ``"neg_root_mean_squared_error"``.
@@ -1567,7 +1572,9 @@ class AutoMLRegressor(RegressorMixin, BaseAutoML):
     history_ : History
         Every :class:`TrialResult`.
     n_trials_ : int
-        Trials evaluated.
+        Trials evaluated. Proposals skipped because they were predicted to
+        overrun the time budget are kept in ``history_`` (status
+        ``"skipped"``) but not counted.
     refit_time_ : float
         Seconds spent refitting the best pipeline.
     refit_n_threads_ : int

@@ -87,17 +87,26 @@ class History:
     max_oof_trials : int or None
         Keep out-of-fold predictions for at most this many of the best
         successful trials; ``None`` keeps all.
+
+    Attributes
+    ----------
+    trials : list of TrialResult
+    n_evaluated : int
+        Trials that ran (every status but ``"skipped"``).
     """
 
     def __init__(self, max_oof_trials=None):
         self.max_oof_trials = max_oof_trials
         self.trials = []
+        self.n_evaluated = 0
 
     def __len__(self):
         return len(self.trials)
 
     def append(self, result):
         self.trials.append(result)
+        if result.status != "skipped":
+            self.n_evaluated += 1
         if self.max_oof_trials is not None and result.oof is not None:
             kept = [t for t in self.trials if t.oof is not None]
             if len(kept) > self.max_oof_trials:

@@ -16,7 +16,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
-from sklearn_automl import AutoMLClassifier, AutoMLRegressor
+from sklearn_automl import AutoMLClassifier, AutoMLRegressor, TrialResult
 from sklearn_automl.space import Categorical, Float
 
 FAST = {"max_trials": 4, "time_budget": None, "cv": 3, "random_state": 0}
@@ -194,6 +194,28 @@ def test_failing_trials_are_recorded(binary_data):
     failed = clf.leaderboard_[clf.leaderboard_.status == "failed"].iloc[0]
     assert "RuntimeError: deliberate failure in fit" in failed["error"]
     assert clf.best_params_ == {"model__fail": False}
+
+
+def test_skipped_proposals_do_not_count_as_trials(binary_data, monkeypatch):
+    # Every other proposal is skipped as if predicted to overrun the budget:
+    # it stays in the history but counts neither in n_trials_ nor in max_trials.
+    X, y = binary_data
+    original = AutoMLClassifier._trial_task
+    calls = []
+
+    def every_other_skipped(self, plan, job, trial_id, *args):
+        calls.append(trial_id)
+        if len(calls) % 2 == 0:
+            return TrialResult(trial_id, job.config, job.config["family"], {},
+                               "skipped", fidelity=job.fidelity)
+        return original(self, plan, job, trial_id, *args)
+
+    monkeypatch.setattr(AutoMLClassifier, "_trial_task", every_other_skipped)
+    clf = AutoMLClassifier(**FAST).fit(X, y)
+    status = list(clf.cv_results_["status"])
+    assert clf.n_trials_ == 4 == status.count("ok")
+    assert status.count("skipped") == 3 and len(status) == 7
+    assert len(clf.history_) == 7 and clf.history_.n_evaluated == 4
 
 
 def test_all_trials_failing_raises_one_clear_error(binary_data):
