@@ -6,6 +6,7 @@ Shared by the benchmark scripts in this folder. Data comes from the offline
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import resource
@@ -25,6 +26,27 @@ def load_suite(path=None):
     path = Path(path or os.environ.get("DEV_SUITE", DEFAULT_SUITE))
     with open(path) as f:
         return json.load(f)
+
+
+def select_tasks(names=None, path=None):
+    """The suite's tasks in its order, or only those in ``names``.
+
+    Raises
+    ------
+    SystemExit
+        When a name is not a task of the suite (a typo would otherwise
+        run nothing and write an empty table).
+    """
+    tasks = load_suite(path)["tasks"]
+    if not names:
+        return tasks
+    unknown = sorted(set(names) - {t["name"] for t in tasks})
+    if unknown:
+        raise SystemExit(
+            f"--tasks: unknown task(s) {unknown}; the suite has "
+            f"{[t['name'] for t in tasks]}."
+        )
+    return [t for t in tasks if t["name"] in names]
 
 
 def load_task(task, split):
@@ -85,6 +107,39 @@ def run_child(cmd, fallback, *, timeout=None, error_lines=1):
         return json.loads(rows[-1])
     tail = proc.stderr.strip().splitlines()[-error_lines:]
     return {**fallback, "status": "error", "error": " | ".join(tail)}
+
+
+def run_children(out, fields, jobs, describe, *, commit=None):
+    """Run benchmark children one after another, appending their rows to a CSV.
+
+    Parameters
+    ----------
+    out : path
+        The CSV, appended to (its header is written when it is new); each row
+        is flushed as soon as its child ends, so an interrupted run keeps
+        what it finished.
+    fields : list of str
+        The CSV's columns.
+    jobs : iterable of (cmd, fallback, run_child keyword arguments)
+        One child each; see :func:`run_child`.
+    describe : callable
+        ``describe(row)`` -> the line printed after each child.
+    commit : str, optional
+        Filled into the row's ``"commit"`` when the child did not set it.
+    """
+    out = Path(out)
+    new = not out.exists()
+    with open(out, "a", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=fields)
+        if new:
+            writer.writeheader()
+        for cmd, fallback, kwargs in jobs:
+            row = run_child(cmd, fallback, **kwargs)
+            if commit is not None:
+                row.setdefault("commit", commit)
+            writer.writerow(row)
+            f.flush()
+            print(describe(row), flush=True)
 
 
 def n_jobs_arg(text):

@@ -15,7 +15,6 @@ num_cpus=2 (as our runs' n_jobs=2), no GPU.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import os
 import resource
@@ -29,7 +28,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from _suite import load_suite, load_task, run_child, score_task
+from _suite import load_suite, load_task, run_children, score_task, select_tasks
 
 FIELDS = ["date", "task", "type", "n_train", "system", "version", "seed", "budget",
           "metric", "score", "fit_s", "peak_rss_mb", "best_model", "load1", "status",
@@ -99,30 +98,21 @@ def main(argv=None):
         task, seed = json.loads(args.child)
         print("ROW " + json.dumps(run_one(task, args.budget, seed, args.n_cpus)))
         return 0
-    tasks = load_suite()["tasks"]
-    if args.tasks:
-        tasks = [t for t in tasks if t["name"] in args.tasks]
-    out = Path(args.out)
-    new = not out.exists()
-    with open(out, "a", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=FIELDS)
-        if new:
-            writer.writeheader()
-        for seed in args.seeds:
-            for task in tasks:
-                cmd = [sys.executable, __file__, "--budget", str(args.budget),
-                       "--n-cpus", str(args.n_cpus), "--out", str(out), "--child",
-                       json.dumps([task, seed])]
-                row = run_child(
-                    cmd, {"task": task["name"], "system": "autogluon", "seed": seed,
-                          "budget": args.budget},
-                    timeout=args.budget * 4 + 300, error_lines=3,
-                )
-                writer.writerow(row)
-                f.flush()
-                print(f"{row['task']:12s} autogluon seed={seed} "
-                      f"{row.get('metric', '')}={row.get('score', float('nan'))} "
-                      f"fit={row.get('fit_s', 0):.1f}s {row['status']}", flush=True)
+    tasks = select_tasks(args.tasks)
+    jobs = (
+        ([sys.executable, __file__, "--budget", str(args.budget),
+          "--n-cpus", str(args.n_cpus), "--out", args.out, "--child",
+          json.dumps([task, seed])],
+         {"task": task["name"], "system": "autogluon", "seed": seed,
+          "budget": args.budget},
+         {"timeout": args.budget * 4 + 300, "error_lines": 3})
+        for seed in args.seeds for task in tasks
+    )
+    run_children(args.out, FIELDS, jobs, lambda row: (
+        f"{row['task']:12s} autogluon seed={row['seed']} "
+        f"{row.get('metric', '')}={row.get('score', float('nan'))} "
+        f"fit={row.get('fit_s', 0):.1f}s {row['status']}"
+    ))
     return 0
 
 

@@ -10,7 +10,6 @@ time are per run. Writes one CSV row per run.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import os
 import sys
@@ -26,8 +25,9 @@ from _suite import (
     load_task,
     n_jobs_arg,
     peak_rss_mb,
-    run_child,
+    run_children,
     score_task,
+    select_tasks,
 )
 
 FIELDS = [
@@ -123,31 +123,21 @@ def main(argv=None):
         row = run_one(task, system, args.budget, seed, args.n_jobs, extra)
         print("ROW " + json.dumps(row))
         return 0
-    tasks = load_suite()["tasks"]
-    if args.tasks:
-        tasks = [t for t in tasks if t["name"] in args.tasks]
-    out = Path(args.out)
-    new = not out.exists()
-    with open(out, "a", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=FIELDS)
-        if new:
-            writer.writeheader()
-        for seed in args.seeds:
-            for task in tasks:
-                for system in args.systems:
-                    cmd = [sys.executable, __file__, "--budget", str(args.budget),
-                           "--n-jobs", str(args.n_jobs), "--extra", args.extra,
-                           "--variants", args.variants,
-                           "--out", str(out), "--child",
-                           json.dumps([task, system, seed])]
-                    row = run_child(cmd, {"task": task["name"], "system": system,
-                                          "seed": seed, "budget": args.budget})
-                    writer.writerow(row)
-                    f.flush()
-                    print(f"{row['task']:12s} {system:13s} seed={seed} "
-                          f"{row.get('metric', '')}={row.get('score', float('nan'))} "
-                          f"fit={row.get('fit_s', 0):.1f}s {row['status']}",
-                          flush=True)
+    tasks = select_tasks(args.tasks)
+    jobs = (
+        ([sys.executable, __file__, "--budget", str(args.budget),
+          "--n-jobs", str(args.n_jobs), "--extra", args.extra,
+          "--variants", args.variants, "--out", args.out, "--child",
+          json.dumps([task, system, seed])],
+         {"task": task["name"], "system": system, "seed": seed, "budget": args.budget},
+         {})
+        for seed in args.seeds for task in tasks for system in args.systems
+    )
+    run_children(args.out, FIELDS, jobs, lambda row: (
+        f"{row['task']:12s} {row['system']:13s} seed={row['seed']} "
+        f"{row.get('metric', '')}={row.get('score', float('nan'))} "
+        f"fit={row.get('fit_s', 0):.1f}s {row['status']}"
+    ))
     return 0
 
 

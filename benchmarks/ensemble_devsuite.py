@@ -18,7 +18,6 @@ best single" comes from the same search. Variants::
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import os
 import sys
@@ -34,8 +33,9 @@ from _suite import (
     load_task,
     n_jobs_arg,
     peak_rss_mb,
-    run_child,
+    run_children,
     score_task,
+    select_tasks,
 )
 
 VARIANTS = {
@@ -117,38 +117,23 @@ def main(argv=None):
         task, variant, budget, seed = json.loads(args.child)
         print("ROW " + json.dumps(run_one(task, variant, budget, seed, args.n_jobs)))
         return 0
-    tasks = load_suite()["tasks"]
-    if args.tasks:
-        tasks = [t for t in tasks if t["name"] in args.tasks]
-    out = Path(args.out)
-    new = not out.exists()
-    commit = git_commit()
-    with open(out, "a", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=FIELDS)
-        if new:
-            writer.writeheader()
-        for seed in args.seeds:
-            for budget in args.budgets:
-                for task in tasks:
-                    for variant in args.variants:
-                        cmd = [sys.executable, __file__, "--n-jobs", str(args.n_jobs),
-                               "--out", str(out), "--child",
-                               json.dumps([task, variant, budget, seed])]
-                        row = run_child(
-                            cmd, {"task": task["name"], "variant": variant,
-                                  "seed": seed, "budget": budget},
-                            timeout=budget * 3 + 300, error_lines=3,
-                        )
-                        row.setdefault("commit", commit)  # the child's, when it ran
-                        writer.writerow(row)
-                        f.flush()
-                        print(f"{row['task']:12s} {variant:9s} B={budget:<5g} "
-                              f"seed={seed} {row.get('metric', '')}="
-                              f"{row.get('score', float('nan'))} single="
-                              f"{row.get('single_score', float('nan'))} "
-                              f"members={row.get('n_members', '')} "
-                              f"fit={row.get('fit_s', 0):.1f}s {row['status']}",
-                              flush=True)
+    tasks = select_tasks(args.tasks)
+    jobs = (
+        ([sys.executable, __file__, "--n-jobs", str(args.n_jobs), "--out", args.out,
+          "--child", json.dumps([task, variant, budget, seed])],
+         {"task": task["name"], "variant": variant, "seed": seed, "budget": budget},
+         {"timeout": budget * 3 + 300, "error_lines": 3})
+        for seed in args.seeds for budget in args.budgets for task in tasks
+        for variant in args.variants
+    )
+    run_children(args.out, FIELDS, jobs, lambda row: (
+        f"{row['task']:12s} {row['variant']:9s} B={row['budget']:<5g} "
+        f"seed={row['seed']} {row.get('metric', '')}="
+        f"{row.get('score', float('nan'))} single="
+        f"{row.get('single_score', float('nan'))} "
+        f"members={row.get('n_members', '')} "
+        f"fit={row.get('fit_s', 0):.1f}s {row['status']}"
+    ), commit=git_commit())
     return 0
 
 
