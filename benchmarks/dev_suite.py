@@ -64,7 +64,10 @@ def run_one(task, system, budget, seed, n_jobs, extra):
                 X_te[c] = pd_categorical(X_te[c], cats)
         cls = lightgbm.LGBMRegressor if task["type"] == "regression" else (
             lightgbm.LGBMClassifier)
-        model = cls(random_state=seed, n_jobs=n_jobs, verbose=-1).fit(X_tr, y_tr)
+        # n_jobs=None would let LightGBM take every core (OpenMP's default);
+        # 'none' means one thread here, as for the AutoML's in-process trials
+        model = cls(random_state=seed, n_jobs=1 if n_jobs is None else n_jobs,
+                    verbose=-1).fit(X_tr, y_tr)
     else:
         from sklearn_automl import AutoMLClassifier, AutoMLRegressor
         from sklearn_automl.space import config_key
