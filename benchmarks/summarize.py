@@ -65,13 +65,30 @@ def budget_table(paths):
     return "\n".join(lines)
 
 
+def _versus(part, name, baseline):
+    """'W/T/L (p)' of variant ``name`` against ``baseline`` over shared (task, seed)."""
+    from scipy.stats import binomtest
+
+    keys = ["task", "seed"]
+    a = part[part.system == name].set_index(keys)["signed"]
+    b = part[part.system == baseline].set_index(keys)["signed"]
+    diff = (a - b.reindex(a.index)).dropna().to_numpy()
+    if diff.size == 0:
+        return ""
+    w, t, lo = int((diff > 0).sum()), int((diff == 0).sum()), int((diff < 0).sum())
+    p = binomtest(w, w + lo).pvalue if w + lo else 1.0
+    return f"{w}/{t}/{lo} ({p:.2f})"
+
+
 def strategies_table(paths):
     """Search strategies (variants) per budget: mean rank, normalised score, configs.
 
     Ranks and min-max normalised scores (1 = best variant, 0 = worst) are
     taken within each (budget, task, seed), then averaged; "configs" is the
     mean number of distinct configurations evaluated, and "x configs" its
-    ratio to the same searcher at full fidelity on the same runs.
+    ratio to the same searcher at full fidelity on the same runs. "vs random"
+    pairs each run with random search's on the same (task, seed): wins / ties
+    / losses, and the two-sided sign-test p-value (ties left out).
     """
     df = pd.concat([pd.read_csv(p) for p in paths])
     df = df[df.status == "ok"].copy()
@@ -94,18 +111,20 @@ def strategies_table(paths):
         seeds = sorted(int(s) for s in part.seed.unique())
         lines += [
             f"### budget {budget:g} s ({n_tasks} tasks, seeds {seeds})", "",
-            ("| variant | mean rank | mean normalised score | configs | x configs "
-            "vs full fidelity | trials at full fidelity | runs |"),
-            "|---|---|---|---|---|---|---|",
+            ("| variant | mean rank | mean normalised score | vs random W/T/L (p) "
+             "| configs | x configs vs full fidelity | trials at full fidelity | runs |"),
+            "|---|---|---|---|---|---|---|---|",
         ]
+
         agg = part.groupby("system").agg(
             rank=("rank", "mean"), norm=("norm", "mean"), configs=("n_configs", "mean"),
             ratio=("ratio", "median"), full=("n_full", "mean"), runs=("rank", "size"),
         ).sort_values("rank")
         for name, r in agg.iterrows():
             ratio = "" if not name.endswith("+sh") else f"{r.ratio:.1f}x (median)"
-            lines.append(f"| {name} | {r['rank']:.2f} | {r.norm:.3f} | {r.configs:.1f} | "
-                         f"{ratio} | {r.full:.1f} | {int(r.runs)} |")
+            vs = "" if name == "random" else _versus(part, name, "random")
+            lines.append(f"| {name} | {r['rank']:.2f} | {r.norm:.3f} | {vs} | "
+                         f"{r.configs:.1f} | {ratio} | {r.full:.1f} | {int(r.runs)} |")
         lines.append("")
         wide = part.pivot_table(index=["task", "metric"], columns="system",
                                 values="score", aggfunc="mean")
