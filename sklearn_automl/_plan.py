@@ -168,6 +168,7 @@ class Plan:
             "scaler": "standard" if component.scale else None,
             "datetime_cyclic": not tree,
             "target_type": "continuous" if self.task == "regression" else "auto",
+            "dtype": component.dtype,
         }
 
     def default_configs(self):

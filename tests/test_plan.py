@@ -131,3 +131,32 @@ def test_kinds_override_and_unusable_tables():
     one_row = pd.DataFrame({"a": [1.0], "b": ["x"]})
     assert make_plan(one_row, "regression", ["linear"]).kinds == {
         "a": "numeric", "b": "categorical"}
+
+
+def test_linear_models_get_float64_features_and_row_order_invariant_predictions():
+    # float32 features made Ridge predict in float32, and a row's prediction
+    # then changed in the 7th digit with its position in the batch (BLAS
+    # blocking): sklearn's check_methods_sample_order_invariance failed by
+    # luck of the permutation.
+    X, y = _mixed(n=120, text=False)
+    y = X["num"].to_numpy() * 3.0 + 0.1
+    plan = make_plan(X, "regression", ["linear", "lightgbm"])
+    linear = plan.build(plan.space.default({"family": "linear"}), random_state=0)
+    lgbm = plan.build(plan.space.default({"family": "lightgbm"}), random_state=0)
+    assert linear.named_steps["features"].dtype == np.float64
+    assert lgbm.named_steps["features"].dtype == np.float32  # half the memory
+    linear.fit(X, y)
+    pred = linear.predict(X)
+    assert pred.dtype == np.float64
+    for seed in range(5):
+        idx = np.random.RandomState(seed).permutation(len(X))
+        np.testing.assert_allclose(linear.predict(X.iloc[idx]), pred[idx], rtol=1e-12)
+
+
+def test_component_dtype_is_validated():
+    from sklearn_automl.space import Component
+
+    with pytest.raises(ValueError, match="'lr': dtype must be np.float32 or np.float64"):
+        Component("lr", LogisticRegression(), {}, dtype="int8")
+    with pytest.raises(ValueError, match="dtype must be"):
+        Component("lr", LogisticRegression(), {}, dtype="no such type")

@@ -8,6 +8,7 @@ fidelity knob (trees, boosting rounds, epochs).
 
 from __future__ import annotations
 
+import numpy as np
 from sklearn.base import BaseEstimator, clone, is_classifier, is_regressor
 
 from ._params import Distribution
@@ -51,6 +52,12 @@ class Component:
         HistGradientBoosting). Such learners slow down badly when their
         threads outnumber free cores, so they get one thread per 50,000
         training rows (up to ``n_jobs``) instead of ``n_jobs``.
+    dtype : {np.float32, np.float64}, default=np.float32
+        Float type the featurizer hands this family. float32 halves the
+        memory of the feature matrix; models that solve in float64
+        (linear models: float32 costs them precision, and their float32
+        predictions of a row then depend on its position in the batch
+        through BLAS blocking) ask for float64.
     """
 
     def __init__(
@@ -67,6 +74,7 @@ class Component:
         categorical_param=None,
         threads_param="n_jobs",
         openmp=False,
+        dtype=np.float32,
     ):
         if not isinstance(name, str) or not name.isidentifier() or "__" in name:
             raise ValueError(
@@ -99,6 +107,15 @@ class Component:
                 f"Component {name!r}: encoding must be one of {_ENCODINGS}, "
                 f"got {encoding!r}."
             )
+        try:
+            valid_dtype = np.dtype(dtype) in (np.float32, np.float64)
+        except TypeError:
+            valid_dtype = False
+        if not valid_dtype:
+            raise ValueError(
+                f"Component {name!r}: dtype must be np.float32 or np.float64, "
+                f"got {dtype!r}."
+            )
         self.name = name
         self.estimator = estimator
         self.space = space
@@ -110,6 +127,7 @@ class Component:
         self.categorical_param = categorical_param
         self.threads_param = threads_param
         self.openmp = bool(openmp)
+        self.dtype = dtype
 
     def __repr__(self):
         return f"Component({self.name!r}, {type(self.estimator).__name__})"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 
+import numpy as np
 from lightgbm import LGBMClassifier, LGBMRegressor
 from sklearn.ensemble import (
     ExtraTreesClassifier,
@@ -76,7 +77,7 @@ def _linear(task):
         space = {"alpha": Float(1e-4, 1e4, log=True, default=1.0)}
     return Component(
         "linear", est, space, tasks=(task,), encoding="onehot", scale=True,
-        threads_param=None,
+        threads_param=None, dtype=np.float64,
     )
 
 
