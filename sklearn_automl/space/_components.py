@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import BaseEstimator, clone, is_classifier, is_regressor
 
+from ..features._columns import float_dtype
 from ._params import Distribution
 
 __all__ = ["Component", "as_component"]
@@ -108,14 +109,12 @@ class Component:
                 f"got {encoding!r}."
             )
         try:
-            valid_dtype = np.dtype(dtype) in (np.float32, np.float64)
-        except TypeError:
-            valid_dtype = False
-        if not valid_dtype:
+            float_dtype(dtype)
+        except (TypeError, ValueError):
             raise ValueError(
                 f"Component {name!r}: dtype must be np.float32 or np.float64, "
                 f"got {dtype!r}."
-            )
+            ) from None
         self.name = name
         self.estimator = estimator
         self.space = space
