@@ -138,7 +138,7 @@ def test_linear_models_get_float64_features_and_row_order_invariant_predictions(
     # then changed in the 7th digit with its position in the batch (BLAS
     # blocking): sklearn's check_methods_sample_order_invariance failed by
     # luck of the permutation.
-    X, y = _mixed(n=120, text=False)
+    X, _y = _mixed(n=120, text=False)
     y = X["num"].to_numpy() * 3.0 + 0.1
     plan = make_plan(X, "regression", ["linear", "lightgbm"])
     linear = plan.build(plan.space.default({"family": "linear"}), random_state=0)
