@@ -11,7 +11,8 @@ and families); only the featurization differs:
     categorical / drop kinds and ``make_simple_featurizer``: one-hot or
     ordinal codes, median imputation with indicators, standard scaling,
     nothing searched), loaded from that commit with ``git show`` and
-    plugged in through the plan.
+    plugged in through the plan (``make_simple_featurizer`` is no longer in
+    the package; this benchmark needs only the git history).
 
 Runs the suite's tasks that have categorical or datetime columns, each
 (task, system) in its own subprocess, one at a time under

@@ -11,7 +11,6 @@ from ._datetime import DatetimeFeatures
 from ._encoders import CategoricalEncoder, CategoryNormalizer
 from ._numeric import MissingValueIndicator, NumericTransformer
 from ._selection import FeatureSelector
-from ._simple import make_simple_featurizer
 from ._text import TextFeatures
 
 __all__ = [
@@ -25,5 +24,4 @@ __all__ = [
     "NumericTransformer",
     "TextFeatures",
     "infer_column_kinds",
-    "make_simple_featurizer",
 ]
