@@ -84,8 +84,7 @@ def task_of(entry):
 
 def make_candidates(n_random, seed):
     """Every family's defaults plus ``n_random`` random configurations, per task."""
-    from sklearn_automl._plan import Plan
-    from sklearn_automl.space._default import default_components
+    from sklearn_automl._plan import Plan, default_components
 
     out = {}
     for task in TASKS:

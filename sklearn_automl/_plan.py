@@ -32,11 +32,20 @@ from .features import AutoFeaturizer, infer_column_kinds
 from .features._columns import DROPPED_KINDS
 from .space import Categorical, SearchSpace
 from .space._components import Component, as_component
-from .space._default import FAMILIES, default_components
+from .space._default import CORE_FAMILIES, core_components
 
-__all__ = ["ImagePlan", "Plan", "make_image_plan", "make_plan"]
+__all__ = [
+    "FAMILIES", "ImagePlan", "Plan", "default_components", "make_image_plan",
+    "make_plan", "nas_available",
+]
 
 logger = logging.getLogger("sklearn_automl")
+
+#: built-in family names, cheapest first (the order of the first trials)
+FAMILIES = (*CORE_FAMILIES, "mlp_net")
+#: families that need an optional extra, and the extra
+OPTIONAL = {"mlp_net": "nas"}
+_NOTICE = {"given": False}
 
 #: usable input columns from which feature selection becomes a search knob
 MIN_COLUMNS_FOR_SELECTION = 10
@@ -46,6 +55,51 @@ FEATURE_KNOBS = (
 )
 _SCALERS = ["standard", "robust", "quantile", "power"]
 _SELECTORS = [None, "mutual_info", "l1", "tree"]
+
+
+def nas_available():
+    """Whether torch and skorch import (the ``nas`` extra); imports them.
+
+    When they do not, logs once per process that the ``mlp_net`` family is
+    left out of the search.
+    """
+    try:
+        import skorch  # noqa: F401
+        import torch  # noqa: F401
+    except ImportError as exc:
+        if not _NOTICE["given"]:
+            _NOTICE["given"] = True
+            logger.info(
+                "The neural-network family (mlp_net) is left out of the search: %s. "
+                'Install it with: pip install "sklearn_automl[nas]".', exc,
+            )
+        return False
+    return True
+
+
+def default_components(task):
+    """The built-in model families for ``task``, keyed by name, in ``FAMILIES`` order.
+
+    The core families of :mod:`sklearn_automl.space`, then ``mlp_net`` from
+    :mod:`sklearn_automl.nas` when the ``nas`` extra is installed. This is
+    where the two packages meet: ``nas`` builds on ``space``, and ``space``
+    never imports ``nas``.
+
+    Parameters
+    ----------
+    task : {"classification", "regression"}
+
+    Returns
+    -------
+    components : dict of str -> Component
+    """
+    comps = core_components(task)
+    if nas_available():
+        # imported here: torch loads only when a search may use it
+        from .nas._component import mlp_net_component
+
+        comps["mlp_net"] = mlp_net_component(task)
+    return comps
 
 
 class Plan:
@@ -430,7 +484,6 @@ def make_image_plan(X, task, estimators, input_shape):
         or when ``input_shape`` does not fit X.
     """
     from .nas._estimators import image_batch
-    from .space._default import nas_available
 
     if estimators is not None:
         names = [estimators] if isinstance(estimators, str) else list(estimators)

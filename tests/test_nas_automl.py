@@ -15,8 +15,8 @@ pytest.importorskip("torch")
 pytest.importorskip("skorch")
 
 from sklearn_automl import AutoMLClassifier, AutoMLRegressor
+from sklearn_automl._plan import default_components
 from sklearn_automl.nas import CNNNetClassifier, MLPNetClassifier
-from sklearn_automl.space._default import default_components
 
 SEARCH = {"time_budget": None, "cv": 2, "random_state": 0}
 
@@ -122,7 +122,7 @@ def test_without_the_extra_the_family_is_left_out_with_one_notice():
         logging.getLogger("sklearn_automl").setLevel(logging.INFO)
         from sklearn.datasets import make_classification
         from sklearn_automl import AutoMLClassifier
-        from sklearn_automl.space._default import default_components
+        from sklearn_automl._plan import default_components
 
         for task in ("classification", "regression"):
             assert "mlp_net" not in default_components(task)

@@ -1,4 +1,9 @@
-"""The default space: the model families and their hyperparameter ranges.
+"""The core model families and their hyperparameter ranges.
+
+These are the built-in families that need no optional extra. The space
+package is the lower layer: it never imports :mod:`sklearn_automl.nas`.
+The full default list, with the neural family ``mlp_net`` when the ``nas``
+extra is installed, is :func:`sklearn_automl._plan.default_components`.
 
 Ranges follow what the families' own documentation and the peers' spaces
 (FLAML, auto-sklearn) find useful; each default is the library's own default
@@ -7,8 +12,6 @@ baseline before any search.
 """
 
 from __future__ import annotations
-
-import logging
 
 import numpy as np
 from lightgbm import LGBMClassifier, LGBMRegressor
@@ -26,23 +29,17 @@ from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
 from ._components import Component
 from ._params import Categorical, Float, Int
 
-__all__ = ["FAMILIES", "default_components", "nas_available"]
+__all__ = ["CORE_FAMILIES", "core_components"]
 
-logger = logging.getLogger("sklearn_automl")
-
-#: built-in family names, cheapest first (the order of the first trials)
-FAMILIES = (
+#: the core family names, cheapest first (the order of the first trials)
+CORE_FAMILIES = (
     "lightgbm",
     "linear",
     "hist_gradient_boosting",
     "random_forest",
     "extra_trees",
     "knn",
-    "mlp_net",
 )
-#: families that need an optional extra, and the extra
-OPTIONAL = {"mlp_net": "nas"}
-_NOTICE = {"given": False}
 
 
 def _lightgbm(task):
@@ -135,53 +132,8 @@ def _knn(task):
     )
 
 
-def nas_available():
-    """Whether torch and skorch import (the ``nas`` extra); imports them."""
-    try:
-        import skorch  # noqa: F401
-        import torch  # noqa: F401
-    except ImportError as exc:
-        if not _NOTICE["given"]:
-            _NOTICE["given"] = True
-            logger.info(
-                "The neural-network family (mlp_net) is left out of the search: %s. "
-                'Install it with: pip install "sklearn_automl[nas]".', exc,
-            )
-        return False
-    return True
-
-
-def _mlp_net(task):
-    # imported here: torch loads only when a search may use it
-    from ..nas import MLPNetClassifier, MLPNetRegressor
-
-    cls = MLPNetClassifier if task == "classification" else MLPNetRegressor
-    space = {
-        "n_blocks": Int(1, 8, default=2),
-        "width": Int(16, 512, log=True, default=128),
-        "width_decay": Float(0.5, 1.0, default=1.0),
-        "block": Categorical(["plain", "residual"]),
-        "activation": Categorical(["relu", "gelu", "silu"]),
-        "normalization": Categorical(["batch", "layer", "none"]),
-        "dropout": Float(0.0, 0.5, default=0.1),
-        "lr": Float(3e-4, 1e-2, log=True, default=3e-3),
-        "weight_decay": Float(1e-6, 1e-2, log=True, default=1e-4),
-        "batch_size": Categorical([256, 128, 64]),
-    }
-    # 20 epochs with early stopping keep a 5-fold trial on a mid-size table
-    # within a 60-120 s budget on 2 cores; epochs are the fidelity knob
-    est = cls(max_epochs=20, early_stopping=5, batch_size=256)
-    # Categorical columns reach the net ordinal-coded, for its embeddings, or
-    # one-hot or target encoded: a featurizer knob (see Plan.feature_space).
-    return Component(
-        "mlp_net", est, space, tasks=(task,), encoding="ordinal", scale=True,
-        fidelity_param="max_epochs", categorical_param="categorical_features",
-        openmp=True,  # torch threads spin like OpenMP ones
-    )
-
-
-def default_components(task):
-    """The built-in model families for ``task``, keyed by name.
+def core_components(task):
+    """The core model families for ``task``, keyed by name, in ``CORE_FAMILIES`` order.
 
     Parameters
     ----------
@@ -199,6 +151,4 @@ def default_components(task):
         _forest("extra_trees", task),
         _knn(task),
     ]
-    if nas_available():
-        comps.append(_mlp_net(task))
     return {c.name: c for c in comps}
