@@ -1,19 +1,21 @@
 """GridSearch, BayesianSearch and EvolutionarySearch at their ask/tell interface."""
 
+import ast
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
 from sklearn.base import clone
 
 from sklearn_automl import AutoMLClassifier
-from sklearn_automl._plan import make_plan
 from sklearn_automl.search import (
     BayesianSearch,
     EvolutionarySearch,
     GridSearch,
     RandomSearch,
     SearchExhausted,
+    _bayesian,
 )
 from sklearn_automl.space import Categorical, Float, Int, SearchSpace, config_key
 
@@ -280,29 +282,154 @@ def test_every_searcher_exhausts_a_small_space_without_repeats(make):
     assert clone(s).get_params() == s.get_params()
 
 
-def test_bayesian_overhead_limit_makes_proposals_cheaper():
+def _count_gp_fits(monkeypatch, fail=False):
+    """Count (or forbid) the Gaussian-process fits of BayesianSearch."""
+    calls = []
+    original = _bayesian.GaussianProcessRegressor.fit
+
+    def fit(self, X, y):
+        calls.append(len(y))
+        if fail:
+            raise AssertionError("the Gaussian process must not be fitted")
+        return original(self, X, y)
+
+    monkeypatch.setattr(_bayesian.GaussianProcessRegressor, "fit", fit)
+    return calls
+
+
+def _quadratic(c):
+    return -((c["x"] - 1) ** 2) - (c["y"] - 5) ** 2 / 10
+
+
+def test_bayesian_cheap_proposals_fit_no_gaussian_process(monkeypatch):
+    space = SearchSpace({"x": Float(-5, 10), "y": Float(0, 15), "k": Int(1, 5)})
+    s = BayesianSearch(space, n_initial=3, n_candidates=32, random_state=0)
+    for _ in range(5):
+        c = s.ask()
+        s.tell(c, _quadratic(c))
+    assert s.n_cheap_ == 0 and s.gp_ is not None
+    gp, n_fallbacks = s.gp_, s.n_fallbacks_
+    _count_gp_fits(monkeypatch, fail=True)
+    s.cheap_proposals = True
+    configs = []
+    for i in range(6):
+        c = s.ask()
+        configs.append(c)
+        s.tell(c, _quadratic(c))
+        assert s.n_cheap_ == i + 1
+    assert s.gp_ is gp and s.n_fallbacks_ == n_fallbacks
+    assert all(space.validate(c) == c for c in configs)
+    assert len({config_key(c) for c, _ in s.history_}) == 11
+    # Batches too (pending configurations), and with nothing told yet: then
+    # no result can be mutated and the cheap proposal is a random draw.
+    assert len(s.ask_batch(3)) == 3 and s.n_cheap_ == 9
+    fresh = BayesianSearch(space, n_initial=0, random_state=0)
+    fresh.cheap_proposals = True
+    batch = fresh.ask_batch(4)
+    assert len({config_key(c) for c in batch}) == 4 and fresh.n_cheap_ == 4
+    assert all(space.validate(c) == c for c in batch)
+
+
+def test_bayesian_cheap_proposals_do_not_touch_the_initial_design(monkeypatch):
     space = SearchSpace({"x": Float(-5, 10), "y": Float(0, 15)})
-    free = BayesianSearch(space, n_initial=3, random_state=0)
-    capped = BayesianSearch(space, n_initial=3, max_overhead=1e-9, random_state=0)
-    for s in (free, capped):
+    plain = BayesianSearch(space, n_initial=4, random_state=1)
+    cheap = BayesianSearch(space, n_initial=4, random_state=1)
+    cheap.cheap_proposals = True
+    for s in (plain, cheap):
+        for _ in range(4):
+            c = s.ask()
+            s.tell(c, _quadratic(c))
+    assert plain.history_ == cheap.history_ and cheap.n_cheap_ == 0
+
+
+def test_bayesian_resumes_the_gaussian_process_when_cheap_proposals_clear(monkeypatch):
+    space = SearchSpace({"x": Float(-5, 10), "y": Float(0, 15)})
+    s = BayesianSearch(space, n_initial=3, n_candidates=32, random_state=0)
+    calls = _count_gp_fits(monkeypatch)
+    s.cheap_proposals = True
+    for _ in range(8):
+        c = s.ask()
+        s.tell(c, _quadratic(c))
+    assert calls == [] and s.gp_ is None and s.n_cheap_ == 5
+    s.cheap_proposals = False
+    for i in range(3):
+        c = s.ask()
+        s.tell(c, _quadratic(c))
+        assert calls == list(range(8, 8 + i + 1))  # one fit per proposal
+    assert s.gp_ is not None and s.n_cheap_ == 5 and s.n_fallbacks_ == 0
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda sp: RandomSearch(sp, random_state=0),
+        lambda sp: GridSearch(sp, shuffle=True, random_state=0),
+        lambda sp: EvolutionarySearch(sp, population_size=3, random_state=0),
+        lambda sp: BayesianSearch(sp, n_initial=2, n_candidates=16, random_state=0),
+    ],
+)
+def test_cheap_proposals_is_an_attribute_not_a_parameter(make):
+    space = SearchSpace({"k": Int(0, 30), "c": Categorical(["a", "b"])})
+    s = make(space)
+    assert s.cheap_proposals is False
+    s.cheap_proposals = True
+    assert "cheap_proposals" not in s.get_params()
+    copy = clone(s)
+    assert copy.cheap_proposals is False and copy.get_params() == s.get_params()
+    with pytest.raises(TypeError):
+        type(s)(space, cheap_proposals=True)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda sp: RandomSearch(sp, random_state=0),
+        lambda sp: GridSearch(sp, shuffle=True, random_state=0),
+        lambda sp: EvolutionarySearch(sp, population_size=3, random_state=0),
+    ],
+)
+def test_searchers_without_a_surrogate_ignore_cheap_proposals(make):
+    space = SearchSpace({"k": Int(0, 30), "c": Categorical(["a", "b"])})
+    runs = []
+    for cheap in (False, True):
+        s = make(space)
+        s.cheap_proposals = cheap
         for _ in range(8):
             c = s.ask()
-            s.tell(c, -abs(c["x"]))
-    assert free.n_cheap_ == 0 and free.overhead_ > 0
-    # Every proposal after the first one is over a (tiny) overhead share.
-    assert capped.n_cheap_ == 8 - 3
-    with pytest.raises(ValueError, match="max_overhead"):
-        BayesianSearch(space, max_overhead=0).ask()
+            s.tell(c, float(c["k"]))
+        runs.append(s.history_)
+    assert runs[0] == runs[1]
 
 
-def test_automl_caps_bayesian_overhead_only_under_a_time_budget(binary_data):
+def test_no_searcher_module_reads_a_clock():
+    """Searchers know nothing of time: the AutoML engine owns the only clock."""
+    clock_modules = {"time", "datetime", "timeit"}
+    clock_calls = {"perf_counter", "perf_counter_ns", "monotonic", "monotonic_ns",
+                   "process_time", "process_time_ns", "time_ns", "thread_time"}
+    package = Path(_bayesian.__file__).parent
+    files = sorted(package.glob("*.py"))
+    assert len(files) >= 6
+    offences = []
+    for path in files:
+        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+            if isinstance(node, ast.Import):
+                names = [a.name.split(".")[0] for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names = [(node.module or "").split(".")[0]]
+                names += [a.name for a in node.names]
+            elif isinstance(node, ast.Attribute):
+                names = [node.attr]
+            elif isinstance(node, ast.Name):
+                names = [node.id]
+            else:
+                continue
+            offences += [f"{path.name}:{node.lineno}: {n}" for n in names
+                         if n in clock_modules or n in clock_calls]
+    assert offences == []
+
+
+def test_automl_measures_the_searcher_time(binary_data):
     X, y = binary_data
-    timed = AutoMLClassifier(search="bayesian", time_budget=30, max_trials=3,
-                             cv=3, random_state=0)
-    untimed = clone(timed).set_params(time_budget=None)
-    plan_rng = np.random.RandomState(0)
-    plan = make_plan(X, "classification", None)
-    assert timed._make_searcher(plan, plan_rng).max_overhead == 0.04
-    assert untimed._make_searcher(plan, plan_rng).max_overhead is None
-    fitted = untimed.fit(X, y)
+    fitted = AutoMLClassifier(search="bayesian", max_trials=3, cv=3,
+                              random_state=0).fit(X, y)
     assert 0 < fitted.searcher_time_ < fitted.search_time_

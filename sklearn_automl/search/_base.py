@@ -2,7 +2,9 @@
 
 A searcher proposes configurations of a :class:`~sklearn_automl.space.SearchSpace`
 (``ask``) and learns from their scores (``tell``). It knows nothing about
-models, data or time: the AutoML loop, or any user code, drives it.
+models, data or time: the AutoML loop, or any user code, drives it. Whoever
+drives it and owns a clock can ask for cheap proposals by setting
+:attr:`Searcher.cheap_proposals`.
 """
 
 from __future__ import annotations
@@ -41,7 +43,21 @@ class Searcher(BaseEstimator, metaclass=ABCMeta):
         family's defaults, or a portfolio); then the searcher's own strategy.
     random_state : int, RandomState instance or None, default=None
         Seed of the searcher's randomness.
+
+    Attributes
+    ----------
+    cheap_proposals : bool, default=False
+        When True, the next proposals must be cheap: a searcher with a
+        surrogate model (:class:`BayesianSearch`) proposes without fitting
+        or optimizing it; searchers without one ignore it. Searchers never
+        time themselves: whoever drives the searcher (the AutoML engine,
+        which owns the clock) sets and clears it, between proposals. It is
+        not a parameter, so ``get_params`` and ``clone`` do not carry it (a
+        clone starts with False).
     """
+
+    #: Class-level default; set on an instance to request cheap proposals.
+    cheap_proposals = False
 
     def __init__(self, space=None, *, initial_configs=None, random_state=None):
         self.space = space

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import math
-import time
 import warnings
 
 import numpy as np
@@ -84,6 +83,16 @@ class BayesianSearch(Searcher):
     :class:`EvolutionarySearch`, of the best candidates and the best
     observed configurations); the best one not proposed before wins.
 
+    **Cheap proposals.** The searcher never times itself. While
+    :attr:`cheap_proposals` is True (set and cleared by whoever drives it:
+    the AutoML estimators do under a ``time_budget``), a proposal after the
+    initial design fits no Gaussian process: it is a new mutation of one of
+    the three best results so far (as in :class:`EvolutionarySearch`; about
+    0.2 ms), or a random draw when no such mutation is new; counted in
+    ``n_cheap_``. Back to False, proposals use the surrogate again. Left
+    False, proposals never depend on timing: the same ``random_state`` and
+    scores give the same proposals.
+
     Parameters
     ----------
     space : SearchSpace, optional
@@ -111,29 +120,22 @@ class BayesianSearch(Searcher):
         pessimistic ``"worst"`` spreads a batch most.
     max_observations : int, default=200
         Most results the surrogate is fitted to.
-    max_overhead : float or None, default=None
-        Largest share of the wall-clock time since the first :meth:`ask`
-        take. While over it, proposals switch from the Gaussian process to
-        mutations of the best results so far (as in
-        :class:`EvolutionarySearch`; about 0.2 ms each, counted in
-        ``n_cheap_``), so the surrogate's share of the time stays near the
-        limit. ``None``: no limit, and proposals do not depend on timing
-        (reproducible). The AutoML estimators set 0.04 when they
-        run under a ``time_budget``.
     random_state : int, RandomState instance or None, default=None
         Seed.
 
     Attributes
     ----------
+    cheap_proposals : bool, default=False
+        Whether the next proposals must skip the surrogate (see above); not
+        a parameter, so not carried by ``get_params``/``clone``.
     gp_ : GaussianProcessRegressor or None
         The last fitted surrogate.
     n_fallbacks_ : int
         Proposals that fell back to random sampling although the initial
         design was complete.
-    overhead_ : float
-        Seconds spent in :meth:`ask` and :meth:`tell` so far.
     n_cheap_ : int
-        Proposals made in the cheap mode of ``max_overhead``.
+        Proposals made without the surrogate because ``cheap_proposals``
+        was True (proposals of the initial design are not counted).
 
     See Also
     --------
@@ -157,8 +159,7 @@ class BayesianSearch(Searcher):
 
     def __init__(self, space=None, *, initial_configs=None, acquisition="ei",
                  n_initial=10, kappa=1.96, xi=0.01, n_candidates=256, n_local=2,
-                 liar="worst", max_observations=200, max_overhead=None,
-                 random_state=None):
+                 liar="worst", max_observations=200, random_state=None):
         super().__init__(space, initial_configs=initial_configs, random_state=random_state)
         self.acquisition = acquisition
         self.n_initial = n_initial
@@ -168,7 +169,6 @@ class BayesianSearch(Searcher):
         self.n_local = n_local
         self.liar = liar
         self.max_observations = max_observations
-        self.max_overhead = max_overhead
 
     def _setup(self):
         if self.acquisition not in _ACQUISITIONS:
@@ -182,89 +182,40 @@ class BayesianSearch(Searcher):
             value = getattr(self, name)
             if not isinstance(value, (int, np.integer)) or value < low:
                 raise ValueError(f"{name} must be an int >= {low}, got {value!r}.")
-        if self.max_overhead is not None and not (
-            isinstance(self.max_overhead, (int, float)) and self.max_overhead > 0
-        ):
-            raise ValueError(
-                f"max_overhead must be a positive share such as 0.05, or None; got "
-                f"{self.max_overhead!r}."
-            )
         self.gp_ = None
         self.n_fallbacks_ = 0
         self.n_cheap_ = 0
-        self.overhead_ = 0.0
-        self._started = None  # perf_counter() of the first proposal
-        self._cheap = False
-        self._gp_cost = 0.0  # seconds of the last surrogate proposal
         self._X = []  # encoded told configurations
         self._y = []  # their scores, NaN when failed
         self._kernel = None  # last fitted kernel (warm start)
         self._kept = None  # coordinates the kernel was fitted on
         self._n_optimized = 0  # results when the hyperparameters were last fitted
 
-    def ask(self):
-        t0 = time.perf_counter()
-        try:
-            return super().ask()
-        finally:
-            self._add_overhead(t0)
-
-    ask.__doc__ = Searcher.ask.__doc__
-
-    def tell(self, config, score):
-        t0 = time.perf_counter()
-        try:
-            super().tell(config, score)
-        finally:
-            self._add_overhead(t0)
-
-    tell.__doc__ = Searcher.tell.__doc__
-
-    def _add_overhead(self, t0):
-        if hasattr(self, "overhead_"):  # not when the setup itself failed
-            self.overhead_ += time.perf_counter() - t0
-
     def _observe(self, config, score):
         self._X.append(self.space_.encode(config))
         self._y.append(_as_score(score))
 
-    def _over_budget(self, now):
-        """Whether a surrogate proposal now (costing what the last one did)
-        would take own time over ``max_overhead`` of the time since start."""
-        if self.max_overhead is None or self._started is None:
-            return False
-        elapsed = now - self._started
-        return self.overhead_ + self._gp_cost > self.max_overhead * elapsed
-
     # ------------------------------------------------------------ proposal
     def _propose(self):
-        now = time.perf_counter()
-        if self._started is None:
-            self._started = now
-        self._cheap = self._over_budget(now)
-        return self._propose_config()
-
-    def _propose_config(self):
         n_design = len(self.history_) + len(self.pending_)
-        if self._cheap and n_design >= self.n_initial:
+        if n_design < self.n_initial:
+            return self._random()
+        if self.cheap_proposals:
+            # Asked for a cheap proposal: no surrogate fit or optimization.
+            self.n_cheap_ += 1
             config = self._mutate_best()
-            if config is not None:
-                self.n_cheap_ += 1
-                return config
-        if n_design >= self.n_initial:
-            t0 = time.perf_counter()
-            try:
-                # The matrices are small: threaded BLAS only adds contention
-                # (4x slower on a busy 2-core machine).
-                with threadpool_limits(1, user_api="blas"):
-                    config = self._optimize()
-            except (ValueError, ArithmeticError, np.linalg.LinAlgError) as exc:
-                logger.debug("BayesianSearch: surrogate failed (%s); random draw.", exc)
-                config = None
-            self._gp_cost = time.perf_counter() - t0
-            if config is not None:
-                return config
-            self.n_fallbacks_ += 1
+            return self._random() if config is None else config
+        try:
+            # The matrices are small: threaded BLAS only adds contention
+            # (4x slower on a busy 2-core machine).
+            with threadpool_limits(1, user_api="blas"):
+                config = self._optimize()
+        except (ValueError, ArithmeticError, np.linalg.LinAlgError) as exc:
+            logger.debug("BayesianSearch: surrogate failed (%s); random draw.", exc)
+            config = None
+        if config is not None:
+            return config
+        self.n_fallbacks_ += 1
         return self._random()
 
     def _mutate_best(self):
