@@ -1,6 +1,6 @@
 """sklearn_automl: AutoML that is a scikit-learn estimator all the way down."""
 
-from ._automl import AutoMLClassifier, AutoMLRegressor
+from ._estimators import AutoMLClassifier, AutoMLRegressor
 from ._execution import DaskExecutor
 from ._history import TrialResult
 from ._progress import StopSearch

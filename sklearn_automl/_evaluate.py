@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import math
 import signal
+import sys
 import threading
 import time
 import traceback
@@ -45,6 +46,60 @@ class _TrialTimeout(BaseException):
     """
 
 
+#: frames of the import machinery (frozen, or from source where not frozen)
+_IMPORT_FILES = (
+    "<frozen importlib._bootstrap>", "<frozen importlib._bootstrap_external>",
+    "importlib/_bootstrap.py", "importlib/_bootstrap_external.py",
+)
+#: how often an interrupt that fell inside an import is retried (seconds)
+_IMPORT_RETRY_S = 0.01
+#: how long past the deadline an import may run before it is interrupted anyway
+_IMPORT_GRACE_S = 60.0
+
+
+def _import_depth(frame):
+    """How many frames of ``frame``'s stack belong to the import machinery."""
+    depth = 0
+    while frame is not None:
+        if frame.f_code.co_filename.endswith(_IMPORT_FILES):
+            depth += 1
+        frame = frame.f_back
+    return depth
+
+
+def _is_neural(estimator):
+    """Whether ``estimator`` or one of its nested estimators is a torch model."""
+    try:
+        objects = [estimator, *estimator.get_params(deep=True).values()]
+    except Exception:  # noqa: BLE001 - an odd estimator: no warm-up, no harm
+        return False
+    return any(
+        cls.__module__.partition(".")[0] in ("torch", "skorch")
+        or cls.__module__.startswith("sklearn_automl.nas")
+        for obj in objects
+        for cls in type(obj).__mro__
+    )
+
+
+def _preload_imports(estimator):
+    """Import, before a trial's timer is armed, what its first fit imports lazily.
+
+    torch imports ``torch._dynamo`` (and with it sympy, torch.fx, ...: some
+    800 modules, seconds on a loaded machine) the first time an optimizer is
+    built. A timeout raised in the middle of that leaves half-initialised
+    modules in ``sys.modules`` (``sympy`` without its ``core`` attribute),
+    and every later neural trial of the process fails. Done once per process,
+    for neural estimators only; a failure here is left to the trial itself.
+    """
+    if not _is_neural(estimator):
+        return
+    # on failure the fit imports (or fails) on its own
+    with contextlib.suppress(Exception):
+        from .nas._training import preload_lazy_imports
+
+        preload_lazy_imports()
+
+
 @contextlib.contextmanager
 def _interrupt_at(deadline):
     """Interrupt the block at ``deadline`` (``time.monotonic()``) with SIGALRM.
@@ -53,6 +108,12 @@ def _interrupt_at(deadline):
     Python loop over C calls (boosting rounds, trees) stop within one step.
     Only possible in the main thread on POSIX; elsewhere the caller's
     between-fold checks are the only limit.
+
+    The interrupt never lands inside an import that the block started: an
+    exception there would leave the module (and its package) half-initialised
+    in ``sys.modules`` for the rest of the process. It is retried every
+    ``_IMPORT_RETRY_S`` until the import has finished (for at most
+    ``_IMPORT_GRACE_S`` past the deadline).
     """
     usable = (
         deadline is not None
@@ -62,8 +123,16 @@ def _interrupt_at(deadline):
     if not usable:
         yield
         return
+    # imports already running around the block (a fit at a module's top level)
+    outer_imports = _import_depth(sys._getframe())
 
     def _raise(signum, frame):
+        if (
+            _import_depth(frame) > outer_imports
+            and time.monotonic() < deadline + _IMPORT_GRACE_S
+        ):
+            signal.setitimer(signal.ITIMER_REAL, _IMPORT_RETRY_S)
+            return
         raise _TrialTimeout
 
     remaining = deadline - time.monotonic()
@@ -115,8 +184,10 @@ def evaluate(
     fidelity=1.0,
     subsample_seed=0,
     max_folds=None,
+    refit=False,
+    encode_labels=False,
 ):
-    """Cross-validate ``estimator`` on the given splits.
+    """Cross-validate ``estimator`` on the given splits (or refit it on all rows).
 
     Parameters
     ----------
@@ -150,11 +221,20 @@ def evaluate(
     max_folds : int, optional
         Evaluate on the first ``max_folds`` splits only (a low-fidelity
         trial); all of them by default.
+    refit : bool, default=False
+        Instead of cross-validating, fit ``estimator`` on all of ``(X, y)``
+        (within ``deadline``) and return it as ``result.estimator``: how the
+        final pipelines are refit on the executor's workers.
+    encode_labels : bool, default=False
+        With ``refit``: fit on ``y`` encoded as ``0..n_classes-1`` (what a
+        ``VotingClassifier`` trains its members on).
 
     Returns
     -------
     result : TrialResult
     """
+    if deadline is not None:
+        _preload_imports(estimator)
     t0 = time.monotonic()
     result = TrialResult(
         trial_id=trial_id,
@@ -165,6 +245,8 @@ def evaluate(
         n_resources=float(min(row_fraction, 1.0)),
         fidelity=float(fidelity),
     )
+    if refit:
+        return _fit_all(result, estimator, X, y, deadline, n_threads, encode_labels, t0)
     n = _num_samples(X)
     oof = None
     scores = []
@@ -213,6 +295,31 @@ def evaluate(
             result.mean_score = float(np.mean(result.scores))
             result.std_score = float(np.std(result.scores))
             result.oof = oof
+    result.duration = time.monotonic() - t0
+    return result
+
+
+def _fit_all(result, estimator, X, y, deadline, n_threads, encode_labels, t0):
+    """Fit a clone of ``estimator`` on all rows into ``result.estimator``."""
+    try:
+        with _interrupt_at(deadline), _limit_threads(n_threads), (
+            warnings.catch_warnings()
+        ):
+            warnings.simplefilter("ignore")
+            if encode_labels:
+                from sklearn.preprocessing import LabelEncoder
+
+                y = LabelEncoder().fit_transform(y)
+            est = clone(estimator)
+            est.fit(X, y)
+            result.fit_time = time.monotonic() - t0
+            result.estimator = est
+    except _TrialTimeout:
+        result.status = "timeout"
+        result.error = "refit stopped at its deadline"
+    except Exception as exc:  # noqa: BLE001 - a failing refit is data, not a crash
+        result.status = "failed"
+        result.error = _describe(exc)
     result.duration = time.monotonic() - t0
     return result
 

@@ -56,6 +56,9 @@ class TrialResult:
         models, iterations; 1.0 is the full model).
     duration : float
         Wall-clock seconds of the whole evaluation, overhead included.
+    estimator : estimator or None
+        The pipeline fitted on all rows, for a refit task
+        (``evaluate(..., refit=True)``); ``None`` for a trial.
     """
 
     trial_id: int
@@ -73,6 +76,7 @@ class TrialResult:
     n_resources: float = 1.0
     fidelity: float = 1.0
     duration: float = 0.0
+    estimator: object = None
 
     @property
     def ok(self):

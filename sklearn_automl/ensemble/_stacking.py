@@ -84,7 +84,7 @@ class _BaseStackedEnsemble(BaseEstimator):
             oof.append(pred)
         return self._fit_final_and_members(X, y, oof)
 
-    def fit_from_oof(self, X, y, oof):
+    def fit_from_oof(self, X, y, oof, *, fitted_estimators=None):
         """Fit from out-of-fold predictions computed elsewhere.
 
         The meta-learner trains on ``oof`` (rows that some member did not
@@ -100,6 +100,10 @@ class _BaseStackedEnsemble(BaseEstimator):
             probabilities (n_samples, n_classes) with columns in sorted class
             order for classifiers, values (n_samples,) for regressors; NaN
             where the member has no out-of-fold prediction.
+        fitted_estimators : list of estimator, optional
+            The members already fitted on all of ``(X, y)`` (in the order of
+            ``estimators``; refit elsewhere, e.g. in parallel): used as
+            ``estimators_`` instead of fitting clones here.
 
         Returns
         -------
@@ -112,7 +116,14 @@ class _BaseStackedEnsemble(BaseEstimator):
                 f"oof has {len(oof)} arrays for {len(self.estimators)} estimators; "
                 "pass one per member, in order."
             )
-        return self._fit_final_and_members(X, y, [np.asarray(o) for o in oof])
+        if fitted_estimators is not None and len(fitted_estimators) != len(oof):
+            raise ValueError(
+                f"fitted_estimators has {len(fitted_estimators)} members for "
+                f"{len(self.estimators)} estimators; pass one per member, in order."
+            )
+        return self._fit_final_and_members(
+            X, y, [np.asarray(o) for o in oof], fitted=fitted_estimators
+        )
 
     # -- shared steps -------------------------------------------------------
     def _check_fit_data(self, X, y):
@@ -141,7 +152,7 @@ class _BaseStackedEnsemble(BaseEstimator):
             return X
         return validate_data(self, X, reset=reset, dtype=None, ensure_all_finite=False)
 
-    def _fit_final_and_members(self, X, y, oof):
+    def _fit_final_and_members(self, X, y, oof, fitted=None):
         rows = np.ones(len(y), dtype=bool)
         for o in oof:
             if o.shape[0] != len(y):
@@ -157,7 +168,10 @@ class _BaseStackedEnsemble(BaseEstimator):
         self.final_estimator_ = clone(
             self._default_final() if final is None else final
         ).fit(Z, y[rows])
-        self.estimators_ = [clone(est).fit(X, y) for _, est in self.estimators]
+        self.estimators_ = (
+            list(fitted) if fitted is not None
+            else [clone(est).fit(X, y) for _, est in self.estimators]
+        )
         self.named_estimators_ = dict(
             zip([n for n, _ in self.estimators], self.estimators_, strict=True)
         )
@@ -225,11 +239,13 @@ class StackedEnsembleClassifier(ClassifierMixin, _BaseStackedEnsemble):
     --------
     >>> from sklearn.datasets import load_breast_cancer
     >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
     >>> from sklearn.tree import DecisionTreeClassifier
     >>> from sklearn_automl.ensemble import StackedEnsembleClassifier
     >>> X, y = load_breast_cancer(return_X_y=True)
     >>> stack = StackedEnsembleClassifier(
-    ...     [("lr", LogisticRegression(max_iter=5000)),
+    ...     [("lr", make_pipeline(StandardScaler(), LogisticRegression())),
     ...      ("tree", DecisionTreeClassifier(max_depth=3, random_state=0))], cv=3)
     >>> stack.fit(X, y).score(X, y) > 0.9
     True

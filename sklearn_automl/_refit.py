@@ -1,0 +1,270 @@
+"""After the search: choose the ensemble, refit it on all rows, in time.
+
+Members are chosen by greedy selection (or the best of each family for
+stacking) on the trials' out-of-fold predictions, within the selection
+share of the :class:`~sklearn_automl._budget.Budget`. They are then refit on
+all rows *in parallel on the executor's workers*, each with a deadline: a
+member not back by the deadline is dropped (weights renormalised), never
+waited for; the best pipeline alone gets the budget's grace past it. The
+fitted members are assembled into the plain scikit-learn estimator
+(``VotingClassifier``/``VotingRegressor`` or a stacked ensemble) exactly as
+that estimator's own ``fit`` would have fitted them.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+
+import numpy as np
+from sklearn.ensemble import VotingClassifier, VotingRegressor
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils import Bunch
+
+from .ensemble import (
+    StackedEnsembleClassifier,
+    StackedEnsembleRegressor,
+    ensemble_selection,
+)
+
+__all__ = ["choose_members", "refit_final"]
+
+logger = logging.getLogger("sklearn_automl")
+
+#: out-of-fold rows above which selection runs on a stratified subsample
+SELECTION_MAX_ROWS = 50_000
+
+
+def choose_members(candidates, y, scorer, *, ensemble_size, method, classes,
+                   max_time=None, random_state=0):
+    """``([(trial, weight)], ensemble_score)``; ``[]`` for the best single model.
+
+    Parameters
+    ----------
+    candidates : list of TrialResult
+        Full-fidelity trials with out-of-fold predictions, best first.
+    y : ndarray
+    scorer : callable
+    ensemble_size : int
+        Greedy steps (``"selection"``) or most members (``"stacking"``).
+    method : {"selection", "stacking"}
+    classes : ndarray or None
+    max_time : float or None
+        Seconds selection may take; it stops there with the best so far.
+    random_state : int
+        Seed of the row subsample of very large OOF sets.
+    """
+    if not ensemble_size or len(candidates) < 2:
+        return [], math.nan
+    if method == "stacking":
+        members, seen = [], set()
+        for t in candidates:  # the best of each family: diverse members
+            if t.family not in seen and len(members) < ensemble_size:
+                seen.add(t.family)
+                members.append((t, 1.0 / len(candidates)))
+        return (members if len(members) > 1 else []), math.nan
+    try:
+        counts, trajectory = ensemble_selection(
+            [t.oof for t in candidates], y, scorer, ensemble_size=ensemble_size,
+            classes=classes, **_selection_kwargs(max_time, random_state),
+        )
+    except Exception as exc:  # noqa: BLE001 - fall back to the best model
+        logger.warning(
+            "Ensemble selection failed (%s); keeping the best single model.", exc
+        )
+        return [], math.nan
+    if len(trajectory) < ensemble_size:
+        logger.info("Ensemble selection stopped at its time share after %d of %d "
+                    "steps.", len(trajectory), ensemble_size)
+    members = [(t, int(c)) for t, c in zip(candidates, counts, strict=True) if c > 0]
+    members.sort(key=lambda m: -m[1])
+    if len(members) < 2:
+        return [], float(np.max(trajectory))
+    return _normalised(members), float(np.max(trajectory))
+
+
+def _selection_kwargs(max_time, random_state):
+    """The bounded-selection keywords where ``ensemble_selection`` has them."""
+    import inspect
+
+    names = inspect.signature(ensemble_selection).parameters
+    out = {}
+    if "max_time" in names:
+        out["max_time"] = max_time
+    if "max_rows" in names:
+        out.update(max_rows=SELECTION_MAX_ROWS, random_state=random_state)
+    return out
+
+
+def _normalised(members):
+    total = float(sum(w for _, w in members))
+    return [(t, w / total) for t, w in members]
+
+
+def refit_final(plan, members, best_config, *, executor, budget, X, y, task,
+                model_seed, n_threads, method, splitter, n_splits):
+    """Refit the chosen pipelines on all rows; ``(estimator, members, threads)``.
+
+    Parameters
+    ----------
+    plan : Plan
+    members : list of (TrialResult, float)
+        The ensemble, highest weight first; ``[]`` for ``best_config`` alone.
+    best_config : dict
+        The best trial's configuration (or the fallback's).
+    executor : executor
+        Started with the training data; refits run on its workers.
+    budget : Budget
+    X, y : training data (for stacking's meta-learner and the label encoder)
+    task : {"classification", "regression"}
+    model_seed : int
+    n_threads : int
+        Cores the refits share.
+    method : {"selection", "stacking"}
+    splitter, n_splits
+        The search's splitter (stacking re-uses it in export_code).
+
+    Returns
+    -------
+    estimator : fitted estimator
+    members : list of (TrialResult or None, float)
+        The members that were refit (``[(best, 1.0)]`` for a single model).
+    n_threads : int
+        Threads each refit ran with.
+    """
+    n_rows = X.shape[0]
+    configs = [t.config for t, _ in members] or [best_config]
+    per_refit = max(1, n_threads // max(1, min(len(configs), executor.n_workers)))
+    threads = min(plan.components[c["family"]].n_threads(per_refit, n_rows)
+                  for c in configs)
+    voting = bool(members) and method == "selection"
+    encode = voting and task == "classification"
+    tasks = []
+    for i, config in enumerate(configs):
+        pipe = plan.build(config, random_state=model_seed, n_jobs=threads)
+        deadline = budget.refit_deadline(best=i == 0)
+        if deadline is not None:
+            bound_training_time(pipe, deadline - budget.now())
+        tasks.append({
+            "estimator": pipe, "trial_id": i, "config": config,
+            "family": config["family"], "deadline": deadline, "n_threads": threads,
+            "refit": True, "encode_labels": encode,
+        })
+    fitted = _run_refits(executor, tasks, budget)
+    if 0 not in fitted and fitted:
+        logger.warning("The best pipeline's refit did not finish in time; the "
+                       "ensemble goes on without it.")
+    if not members:
+        if 0 not in fitted:
+            return None, [], threads
+        return fitted[0], [], threads
+    kept = [(m, fitted[i]) for i, m in enumerate(members) if i in fitted]
+    unfitted = {f"trial_{m[0].trial_id}": tasks[i]["estimator"]
+                for i, m in enumerate(members)}
+    if len(kept) < len(members):
+        logger.info("%d of %d ensemble members could not be refit within "
+                    "time_budget and were dropped.", len(members) - len(kept),
+                    len(members))
+    if not kept:
+        return None, [], threads
+    if len(kept) == 1:
+        (trial, _), est = kept[0]
+        return est, [(trial, 1.0)], threads
+    chosen = _normalised([m for m, _ in kept])
+    estimators = [(f"trial_{t.trial_id}", est) for (t, _), est in kept]
+    if method == "stacking":
+        cls = (StackedEnsembleClassifier if task == "classification"
+               else StackedEnsembleRegressor)
+        stack = cls([(name, unfitted[name]) for name, _ in estimators],
+                    cv=splitter if splitter is not None else n_splits)
+        stack.fit_from_oof(X, y, [t.oof for t, _ in chosen],
+                           fitted_estimators=[est for _, est in estimators])
+        return stack, stacking_weights(stack, chosen), threads
+    weights = [float(w) for _, w in chosen]
+    ens = fitted_voting([(name, unfitted[name]) for name, _ in estimators],
+                        [est for _, est in estimators], weights, y, task)
+    return ens, chosen, threads
+
+
+def _run_refits(executor, tasks, budget):
+    """Submit the refit tasks; ``{index: fitted}`` of those back in time."""
+    fitted, pending = {}, list(tasks)
+    running = 0
+    while pending or running:
+        while pending and executor.n_running < executor.n_workers:
+            task = pending.pop(0)
+            if task["trial_id"] != 0 and budget.left() <= 0:
+                continue  # no time left to start a member: dropped
+            executor.submit(task)
+            running += 1
+        if not running:
+            break
+        for result in executor.collect():
+            running -= 1
+            if result.status == "ok" and result.estimator is not None:
+                fitted[result.trial_id] = result.estimator
+            else:
+                logger.info("Refit of %s: %s (%s).", result.family, result.status,
+                            result.error)
+    return fitted
+
+
+def fitted_voting(estimators, fitted, weights, y, task):
+    """A fitted soft-voting ensemble of members already fitted on all rows.
+
+    Parameters
+    ----------
+    estimators : list of (str, estimator)
+        The unfitted members (the ensemble's ``estimators`` parameter).
+    fitted : list of estimator
+        The same members fitted as ``VotingClassifier.fit`` fits them (on
+        ``y`` label-encoded, see ``evaluate(..., encode_labels=True)``), so
+        the ensemble is the one its own ``fit`` would have built.
+    weights : list of float
+    y : ndarray
+    task : {"classification", "regression"}
+    """
+    if task == "classification":
+        ens = VotingClassifier(estimators, voting="soft", weights=weights)
+        ens.le_ = LabelEncoder().fit(y)
+        ens.classes_ = ens.le_.classes_
+    else:
+        ens = VotingRegressor(estimators, weights=weights)
+    ens.estimators_ = list(fitted)
+    ens.named_estimators_ = Bunch(**{n: e for (n, _), e in zip(estimators, fitted,
+                                                                strict=True)})
+    names = getattr(fitted[0], "feature_names_in_", None)
+    if names is not None:
+        ens.feature_names_in_ = names
+    return ens
+
+
+def bound_training_time(estimator, seconds):
+    """Cap models that take a training time limit (the networks' ``max_time``).
+
+    A network stops its epochs at ``max_time`` and keeps what it learnt, so
+    its refit ends inside the time given (at least one second).
+    """
+    params = estimator.get_params()
+    keys = [k for k in params if k == "max_time" or k.endswith("__max_time")]
+    if not keys or not math.isfinite(seconds):
+        return
+    left = max(seconds, 1.0)
+    estimator.set_params(**{
+        k: left if params[k] is None else min(params[k], left) for k in keys
+    })
+
+
+def stacking_weights(stack, members):
+    """Each member's share of the meta-learner's absolute coefficients."""
+    coef = getattr(stack.final_estimator_, "coef_", None)
+    if coef is None:
+        return members
+    coef = np.abs(np.atleast_2d(coef))
+    per = coef.shape[1] // len(members)
+    if per * len(members) != coef.shape[1]:  # passthrough features: no clean split
+        return members
+    share = coef.reshape(coef.shape[0], len(members), per).sum(axis=(0, 2))
+    share = (share / share.sum() if share.sum() > 0
+             else np.full(len(members), 1 / len(members)))
+    return [(t, float(w)) for (t, _), w in zip(members, share, strict=True)]
