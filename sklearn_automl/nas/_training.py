@@ -39,6 +39,38 @@ def require_torch(owner):
         )
 
 
+_PRELOADED = []
+
+
+def preload_lazy_imports():
+    """Import now what torch would import lazily during the first training step.
+
+    Building the first optimizer imports ``torch._dynamo`` (torch wraps
+    ``Optimizer`` methods to keep them out of compilation), which brings in
+    sympy, torch.fx and some 800 modules: seconds on a loaded machine. The
+    AutoML calls this before a neural trial's timer is armed, so that a
+    timeout cannot interrupt those imports half-way (which leaves e.g. a
+    ``sympy`` without its ``core`` attribute in ``sys.modules`` and breaks
+    every later trial of the process). Once per process; a no-op without
+    torch.
+    """
+    if _PRELOADED or torch is None:
+        return
+    import importlib
+    import warnings
+
+    importlib.import_module("torch._dynamo")
+    # one optimizer step: what else the first step imports (trace rules)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        param = nn.Parameter(torch.zeros(1))
+        param.grad = torch.zeros(1)
+        optimizer = torch.optim.AdamW([param])
+        optimizer.step()
+        optimizer.zero_grad()
+    _PRELOADED.append(True)
+
+
 def resolve_device(device):
     """``"auto"`` -> ``"cuda"`` when a CUDA device is available, else ``"cpu"``."""
     if device == "auto":
