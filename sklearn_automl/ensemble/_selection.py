@@ -8,14 +8,27 @@ weighted average of the members' probabilities (classification) or values
 (regression), which is exactly what scikit-learn's
 ``VotingClassifier(voting="soft", weights=...)`` and
 ``VotingRegressor(weights=...)`` compute.
+
+The running sum of the members is kept, so a step costs one score per
+candidate; for the common scikit-learn scorers those scores are computed for
+all candidates at once (``_fast_metrics``), for any other scorer through the
+scorer itself (:class:`PredictionScorer`).
 """
 
 from __future__ import annotations
 
+import numbers
+import time
+
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.utils import check_random_state
+
+from ._fast_metrics import fast_scores
 
 __all__ = ["PredictionScorer", "ensemble_selection"]
+
+_RTOL = 1e-12  # scores closer than this (relative) are ties
 
 
 class _ClassProbabilities(ClassifierMixin, BaseEstimator):
@@ -101,7 +114,87 @@ def _as_candidates(predictions):
     return preds
 
 
-def ensemble_selection(predictions, y, scorer, *, ensemble_size=25, classes=None):
+class _ScorerScores:
+    """Each candidate's addition to the running sum, scored by the scorer."""
+
+    def __init__(self, scorer, preds, y, classes):
+        self.score = PredictionScorer(scorer, y, classes)
+        self.preds, self.proba = preds, classes is not None
+        self.total = np.zeros(preds[0].shape, dtype=np.float64)
+
+    def scores(self, k):
+        out = np.empty(len(self.preds))
+        for i, p in enumerate(self.preds):
+            avg = (self.total + p) / k
+            if self.proba:  # float32 members: keep rows summing to one exactly
+                avg /= avg.sum(axis=1, keepdims=True)
+            out[i] = self.score(avg)
+        return out
+
+    def add(self, i):
+        self.total += self.preds[i]
+
+
+def _subsample(y, max_rows, stratify, random_state):
+    """Sorted indices of ``max_rows`` rows; at least one of each class."""
+    rng = check_random_state(random_state)
+    n = len(y)
+    try:
+        _, inverse, counts = np.unique(y, return_inverse=True, return_counts=True)
+    except TypeError:  # labels that do not sort: draw without strata
+        stratify = False
+    if not stratify:
+        return np.sort(rng.choice(n, max_rows, replace=False))
+    inverse = inverse.ravel()
+    quota = counts * (max_rows / n)
+    take = np.minimum(np.maximum(np.floor(quota).astype(np.int64), 1), counts)
+    for c in np.argsort(take - quota, kind="stable"):  # largest remainders
+        if take.sum() >= max_rows:
+            break
+        if take[c] < counts[c]:
+            take[c] += 1
+    by_class = np.split(np.argsort(inverse, kind="stable"), np.cumsum(counts)[:-1])
+    chosen = [rng.choice(rows, t, replace=False) for rows, t in zip(by_class, take)]
+    return np.sort(np.concatenate(chosen))
+
+
+def _better(a, b):
+    """``a > b`` by more than rounding.
+
+    Mathematically equal scores, computed along different paths (the fast
+    metrics, the scorer), must not be told apart by their last bits.
+    """
+    return a > b + _RTOL * abs(b) if np.isfinite(b) else a > b
+
+
+def _check_params(ensemble_size, max_rows, max_time):
+    if int(ensemble_size) < 1:
+        raise ValueError(f"ensemble_size must be >= 1, got {ensemble_size!r}.")
+    if max_rows is not None and (
+        not isinstance(max_rows, numbers.Integral)
+        or isinstance(max_rows, bool)
+        or max_rows < 1
+    ):
+        raise ValueError(f"max_rows must be an int >= 1 or None, got {max_rows!r}.")
+    if max_time is not None and (
+        not isinstance(max_time, numbers.Real)
+        or isinstance(max_time, bool)
+        or not max_time >= 0
+    ):
+        raise ValueError(f"max_time must be a number >= 0 or None, got {max_time!r}.")
+
+
+def ensemble_selection(
+    predictions,
+    y,
+    scorer,
+    *,
+    ensemble_size=25,
+    classes=None,
+    max_rows=None,
+    max_time=None,
+    random_state=None,
+):
     """Greedy ensemble selection with replacement (Caruana et al., 2004).
 
     Read more in the :ref:`User Guide <ensembles>`.
@@ -119,20 +212,42 @@ def ensemble_selection(predictions, y, scorer, *, ensemble_size=25, classes=None
     scorer : callable
         ``scorer(estimator, X, y) -> float`` (higher is better), for example
         :func:`sklearn.metrics.get_scorer` ``("roc_auc")``; applied through a
-        stand-in estimator (see :class:`PredictionScorer`).
+        stand-in estimator (see :class:`PredictionScorer`). The scorers that
+        ``get_scorer`` makes for ``"roc_auc"`` (binary), ``"neg_log_loss"``,
+        ``"accuracy"``, ``"neg_mean_squared_error"``,
+        ``"neg_root_mean_squared_error"``, ``"neg_mean_absolute_error"`` and
+        ``"r2"`` are computed directly, for all candidates at once, with the
+        same result up to floating-point rounding (ROC AUC exactly, as the
+        Mann-Whitney statistic); any other scorer is called on each average.
     ensemble_size : int, default=25
         Number of greedy steps; each adds one member (possibly again).
     classes : ndarray of shape (n_classes,), optional
         Class labels of the probability columns (classification); ``None``
         for regression.
+    max_rows : int, optional
+        When more rows than this are predicted by every candidate, select on
+        a random sample of ``max_rows`` of them, stratified by class for
+        classifiers (every class keeps at least one row, so a sample may be
+        a few rows larger). ``None`` (default): all rows.
+    max_time : float, optional
+        Seconds, counted from the call, after which no further step starts:
+        the loop checks the clock after each step and stops once they are
+        spent, keeping the best ensemble found so far. At least one step
+        always runs. ``None`` (default): all ``ensemble_size`` steps.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the row sample of ``max_rows``; unused without one.
 
     Returns
     -------
     weights : ndarray of shape (n_candidates,)
         How many times each candidate was chosen, at the step with the best
         score (ties: the fewest steps). Sums to at most ``ensemble_size``.
-    trajectory : ndarray of shape (ensemble_size,)
-        The ensemble's score after each step.
+        Scores within a relative 1e-12 of each other count as tied, in the
+        choice of each step too, so that rounding does not decide.
+    trajectory : ndarray of shape (n_steps,)
+        The ensemble's score after each step run. ``n_steps`` is
+        ``ensemble_size`` unless ``max_time`` stopped the selection early:
+        ``len(trajectory) < ensemble_size`` tells that it did.
 
     Examples
     --------
@@ -150,8 +265,8 @@ def ensemble_selection(predictions, y, scorer, *, ensemble_size=25, classes=None
     >>> trajectory.tolist()
     [0.75, 1.0, 1.0]
     """
-    if int(ensemble_size) < 1:
-        raise ValueError(f"ensemble_size must be >= 1, got {ensemble_size!r}.")
+    start = time.monotonic()
+    _check_params(ensemble_size, max_rows, max_time)
     preds = _as_candidates(predictions)
     y = np.asarray(y)
     if len(y) != preds[0].shape[0]:
@@ -163,27 +278,29 @@ def ensemble_selection(predictions, y, scorer, *, ensemble_size=25, classes=None
         finite &= np.isfinite(p).reshape(len(y), -1).all(axis=1)
     if not finite.any():
         raise ValueError("No row is predicted by every candidate; nothing to score.")
-    if not finite.all():
-        preds = [p[finite] for p in preds]
-        y = y[finite]
-    score = PredictionScorer(scorer, y, classes)
-    proba = classes is not None
-    total = np.zeros(preds[0].shape, dtype=np.float64)
+    rows = np.flatnonzero(finite)
+    if max_rows is not None and len(rows) > max_rows:
+        rows = rows[_subsample(y[rows], max_rows, classes is not None, random_state)]
+    if len(rows) < len(y):
+        preds = [p[rows] for p in preds]
+        y = y[rows]
+    metric = fast_scores(scorer, preds, y, classes)
+    if metric is None:
+        metric = _ScorerScores(scorer, preds, y, classes)
     weights = np.zeros(len(preds), dtype=np.int64)
-    trajectory = np.empty(int(ensemble_size))
+    trajectory = []
     best_score, best_weights = -np.inf, weights.copy()
     for step in range(int(ensemble_size)):
-        step_scores = np.empty(len(preds))
-        for i, p in enumerate(preds):
-            avg = (total + p) / (step + 1)
-            if proba:  # float32 members: keep rows summing to one exactly
-                avg /= avg.sum(axis=1, keepdims=True)
-            step_scores[i] = score(avg)
+        step_scores = np.asarray(metric.scores(step + 1), dtype=np.float64)
         step_scores[~np.isfinite(step_scores)] = -np.inf
-        chosen = int(np.argmax(step_scores))  # first maximum: the better-ranked
-        total += preds[chosen]
+        top = step_scores.max()  # the first (best-ranked) maximum, up to rounding
+        near = step_scores >= top - _RTOL * abs(top) if top > -np.inf else True
+        chosen = int(np.argmax(near))
+        metric.add(chosen)
         weights[chosen] += 1
-        trajectory[step] = step_scores[chosen]
-        if step_scores[chosen] > best_score:
+        trajectory.append(step_scores[chosen])
+        if _better(step_scores[chosen], best_score):
             best_score, best_weights = step_scores[chosen], weights.copy()
-    return best_weights, trajectory
+        if max_time is not None and time.monotonic() - start >= max_time:
+            break
+    return best_weights, np.asarray(trajectory, dtype=np.float64)
