@@ -121,6 +121,9 @@ class BaseAutoML(BaseEstimator):
         "verbose": ["verbose"],
     }
 
+    #: the phase that prepares the searcher (the portfolio's meta-features)
+    _warm_start_phase = "metafeatures"
+
     def __init__(
         self,
         *,
@@ -214,7 +217,7 @@ class BaseAutoML(BaseEstimator):
         self._validate_parameters()
         with self._logging():
             with budget.phase("validate"):
-                X, y = validate_training_data(self, X, y)
+                X, y = self._check_training_data(X, y)
             n_workers, n_threads = self._n_threads()
             checkpoint_seed = _checkpoint_seed(self.checkpoint, self.random_state)
             rng = check_random_state(
@@ -231,8 +234,8 @@ class BaseAutoML(BaseEstimator):
                 self.n_splits_ = len(splits)
                 self.scorer_ = self._make_scorer()
                 model_seed = int(rng.randint(np.iinfo(np.int32).max))
-            with budget.phase("metafeatures"):
-                searcher = self._make_searcher(plan, rng, X, y)
+            with budget.phase(self._warm_start_phase):
+                searcher = self._make_searcher(plan, rng, X, y, budget=budget)
             scheduler = self._make_scheduler(searcher)
             checkpoint = None
             if self.checkpoint is not None:
@@ -290,6 +293,9 @@ class BaseAutoML(BaseEstimator):
             logger.warning("fit ran %.1fs past time_budget=%ss.", -budget.left(),
                            self.time_budget)
         return self
+
+    def _check_training_data(self, X, y):
+        return validate_training_data(self, X, y)
 
     def _make_plan(self, X):
         if self.input_shape_ is not None:
@@ -354,7 +360,7 @@ class BaseAutoML(BaseEstimator):
                 ) from None
         return check_scoring(self, scoring=scoring)
 
-    def _make_searcher(self, plan, rng, X=None, y=None):
+    def _make_searcher(self, plan, rng, X=None, y=None, *, budget=None):
         seed = int(rng.randint(np.iinfo(np.int32).max))
         if isinstance(self.search, str):
             searcher = _SEARCHERS[self.search]()
@@ -512,8 +518,11 @@ class BaseAutoML(BaseEstimator):
             best = None
             local = make_executor("sequential", 1)
             local.start(X, y, None, self.scorer_)
+            # a network trains for at most a tenth of the budget (max_time)
+            spare = Budget(None if not budget.bounded
+                           else max(0.1 * budget.time_budget, 1.0))
             estimator, members, threads = refit_final(
-                plan, [], config, executor=local, budget=Budget(None), X=X, y=y,
+                plan, [], config, executor=local, budget=spare, X=X, y=y,
                 task=self._task, model_seed=model_seed, n_threads=1,
                 method=self.ensemble, splitter=None, n_splits=0,
             )

@@ -22,8 +22,8 @@ a decision. The rules, in one place (the user guide repeats them):
 - **Refit**: whatever is left until the deadline. Members are refit in
   parallel on the executor's workers, each with the deadline; a member not
   back by then is dropped. The best pipeline's refit may run
-  :data:`REFIT_GRACE` of the budget past the deadline (the tolerance of the
-  promise ``budget * 1.05 + 1``); past that a refit member that came back,
+  :data:`REFIT_GRACE` of the budget and :data:`BEST_REFIT_SLACK` seconds past
+  the deadline (inside the promise ``budget * 1.05 + 1``); past that a refit member that came back,
   or failing that the fastest baseline, takes its place.
 """
 
@@ -33,7 +33,7 @@ import math
 import time
 from contextlib import contextmanager
 
-__all__ = ["Budget"]
+__all__ = ["Budget", "bound_training_time", "refit_seconds"]
 
 #: safety factor on a predicted refit time (a refit is stopped only at the
 #: deadline, so err on the side of stopping the search early)
@@ -48,6 +48,13 @@ SELECTION_SHARE = 0.03
 MIN_SELECTION_SECONDS = 0.5
 #: share of the budget the best pipeline's refit may run past the deadline
 REFIT_GRACE = 0.04
+#: seconds beyond the grace share the best pipeline's refit may take (inside
+#: the promise's one second)
+BEST_REFIT_SLACK = 0.5
+#: share of the time left that a model with a training time limit (the
+#: networks' ``max_time``) may train in a fit: the rest is for predicting
+#: and scoring, so that it stops itself instead of being interrupted
+TRAINING_SHARE = 0.85
 #: share of the elapsed search time the searcher may spend on its own work
 #: (surrogate fits); past it the engine asks for cheap proposals
 SEARCHER_SHARE = 0.04
@@ -152,7 +159,7 @@ class Budget:
         if not self.bounded:
             return None
         if best:
-            return self.deadline + REFIT_GRACE * self.time_budget
+            return self.deadline + REFIT_GRACE * self.time_budget + BEST_REFIT_SLACK
         return self.deadline
 
     def report(self):
@@ -165,6 +172,11 @@ class Budget:
 def refit_seconds(trial, train_frac):
     """Predicted seconds to refit ``trial`` on all rows (safety factor included).
 
+    The fit time per fold, scaled to fidelity 1 and to all rows, plus the
+    trial's own overhead (its duration beyond fitting and scoring: task
+    transport, worker start-up, imports), which a refit on a worker pays
+    too.
+
     Parameters
     ----------
     trial : TrialResult
@@ -172,4 +184,22 @@ def refit_seconds(trial, train_frac):
         Mean share of the rows a fold trains on.
     """
     per_fold = trial.fit_time / max(len(trial.scores), 1) / max(trial.fidelity, 1e-3)
-    return REFIT_SAFETY * per_fold / max(train_frac, 1e-3)
+    overhead = max(trial.duration - trial.fit_time - trial.predict_time, 0.0)
+    return REFIT_SAFETY * (per_fold / max(train_frac, 1e-3) + overhead)
+
+
+def bound_training_time(estimator, seconds):
+    """Cap models that take a training time limit (the networks' ``max_time``).
+
+    A network stops its epochs at ``max_time`` and keeps what it learnt, so
+    a fit given ``seconds`` ends inside them (at least one second) and the
+    model can still be scored, rather than interrupted with nothing to show.
+    """
+    params = estimator.get_params()
+    keys = [k for k in params if k == "max_time" or k.endswith("__max_time")]
+    if not keys or not math.isfinite(seconds):
+        return
+    left = max(seconds, 1.0)
+    estimator.set_params(**{
+        k: left if params[k] is None else min(params[k], left) for k in keys
+    })

@@ -20,6 +20,7 @@ import numpy as np
 from sklearn.base import clone
 from sklearn.utils import _safe_indexing
 
+from ._budget import TRAINING_SHARE, bound_training_time
 from ._history import TrialResult
 
 __all__ = ["evaluate", "subsample_rows"]
@@ -255,6 +256,7 @@ def evaluate(
             warnings.catch_warnings()
         ):
             warnings.simplefilter("ignore")
+            n_folds = len(splits[:max_folds])
             for k, (train, test) in enumerate(splits[:max_folds]):
                 if row_fraction < 1:
                     train = subsample_rows(
@@ -264,6 +266,9 @@ def evaluate(
                 if deadline is not None and time.monotonic() > deadline:
                     raise _TrialTimeout
                 est = clone(estimator)
+                if deadline is not None:  # per fold left: the networks' max_time
+                    bound_training_time(est, TRAINING_SHARE * (
+                        deadline - time.monotonic()) / (n_folds - k))
                 X_tr, X_te = _safe_indexing(X, train), _safe_indexing(X, test)
                 y_tr, y_te = _safe_indexing(y, train), _safe_indexing(y, test)
                 ts = time.monotonic()
@@ -311,6 +316,8 @@ def _fit_all(result, estimator, X, y, deadline, n_threads, encode_labels, t0):
 
                 y = LabelEncoder().fit_transform(y)
             est = clone(estimator)
+            if deadline is not None:
+                bound_training_time(est, TRAINING_SHARE * (deadline - time.monotonic()))
             est.fit(X, y)
             result.fit_time = time.monotonic() - t0
             result.estimator = est

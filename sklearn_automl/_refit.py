@@ -66,7 +66,8 @@ def choose_members(candidates, y, scorer, *, ensemble_size, method, classes,
     try:
         counts, trajectory = ensemble_selection(
             [t.oof for t in candidates], y, scorer, ensemble_size=ensemble_size,
-            classes=classes, **_selection_kwargs(max_time, random_state),
+            classes=classes, max_rows=SELECTION_MAX_ROWS, max_time=max_time,
+            random_state=random_state,
         )
     except Exception as exc:  # noqa: BLE001 - fall back to the best model
         logger.warning(
@@ -81,19 +82,6 @@ def choose_members(candidates, y, scorer, *, ensemble_size, method, classes,
     if len(members) < 2:
         return [], float(np.max(trajectory))
     return _normalised(members), float(np.max(trajectory))
-
-
-def _selection_kwargs(max_time, random_state):
-    """The bounded-selection keywords where ``ensemble_selection`` has them."""
-    import inspect
-
-    names = inspect.signature(ensemble_selection).parameters
-    out = {}
-    if "max_time" in names:
-        out["max_time"] = max_time
-    if "max_rows" in names:
-        out.update(max_rows=SELECTION_MAX_ROWS, random_state=random_state)
-    return out
 
 
 def _normalised(members):
@@ -143,8 +131,6 @@ def refit_final(plan, members, best_config, *, executor, budget, X, y, task,
     for i, config in enumerate(configs):
         pipe = plan.build(config, random_state=model_seed, n_jobs=threads)
         deadline = budget.refit_deadline(best=i == 0)
-        if deadline is not None:
-            bound_training_time(pipe, deadline - budget.now())
         tasks.append({
             "estimator": pipe, "trial_id": i, "config": config,
             "family": config["family"], "deadline": deadline, "n_threads": threads,
@@ -204,8 +190,8 @@ def _run_refits(executor, tasks, budget):
             if result.status == "ok" and result.estimator is not None:
                 fitted[result.trial_id] = result.estimator
             else:
-                logger.info("Refit of %s: %s (%s).", result.family, result.status,
-                            result.error)
+                logger.info("Refit of %s: %s after %.1fs (%s).", result.family,
+                            result.status, result.duration, result.error)
     return fitted
 
 
@@ -237,22 +223,6 @@ def fitted_voting(estimators, fitted, weights, y, task):
     if names is not None:
         ens.feature_names_in_ = names
     return ens
-
-
-def bound_training_time(estimator, seconds):
-    """Cap models that take a training time limit (the networks' ``max_time``).
-
-    A network stops its epochs at ``max_time`` and keeps what it learnt, so
-    its refit ends inside the time given (at least one second).
-    """
-    params = estimator.get_params()
-    keys = [k for k in params if k == "max_time" or k.endswith("__max_time")]
-    if not keys or not math.isfinite(seconds):
-        return
-    left = max(seconds, 1.0)
-    estimator.set_params(**{
-        k: left if params[k] is None else min(params[k], left) for k in keys
-    })
 
 
 def stacking_weights(stack, members):

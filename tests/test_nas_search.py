@@ -25,6 +25,11 @@ from sklearn_automl.space import Categorical, Float, SearchSpace
 SEARCH = {"time_budget": None, "device": "cpu", "n_jobs": 1, "random_state": 0}
 
 
+def _decisions(config):
+    """A trial's configuration as decisions of the architecture space."""
+    return {k.split("__", 1)[1]: v for k, v in config.items() if k != "family"}
+
+
 @pytest.fixture(scope="module")
 def digits():
     X, y = load_digits(return_X_y=True)
@@ -49,9 +54,9 @@ def test_strategies_search_and_refit_the_best(strategy):
     X, y = make_classification(150, 6, random_state=0)
     nas = NASClassifier(strategy=strategy, max_trials=3, max_epochs=4, **SEARCH).fit(X, y)
     assert nas.n_trials_ == 3 and nas.space_kind_ == "mlp"
-    scores = [r["score"] for r in nas.history_]
-    assert nas.best_score_ == max(scores)
-    assert nas.history_[0]["config"] == mlp_space().default()  # warm start
+    scores = [t.mean_score for t in nas.history_.trials]
+    assert nas.best_score_ == np.nanmax(scores)
+    assert _decisions(nas.history_.trials[0].config) == mlp_space().default()  # warm start
     assert nas.best_estimator_.get_params()["n_blocks"] == nas.best_params_["n_blocks"]
     assert nas.best_arch_["kind"] == "mlp"
     assert nas.best_estimator_.n_epochs_ == 4
@@ -62,10 +67,11 @@ def test_strategies_search_and_refit_the_best(strategy):
 def test_epochs_are_the_fidelity_of_the_schedules(schedule):
     X, y = make_classification(120, 5, random_state=0)
     nas = NASClassifier(schedule=schedule, max_trials=12, max_epochs=9, **SEARCH).fit(X, y)
-    epochs = [r["epochs"] for r in nas.history_]
+    epochs = [round(t.fidelity * 9) for t in nas.history_.trials]
     assert set(epochs) <= {1, 3, 9} and epochs.count(1) > epochs.count(3) > 0
-    best = nas.history_[nas.best_index_]
-    assert best["epochs"] == max(epochs) == nas.best_estimator_.n_epochs_
+    best = nas.history_.trials[nas.best_index_]
+    assert round(best.fidelity * 9) == max(epochs)  # the best of the top rung
+    assert nas.best_estimator_.n_epochs_ == 9  # refit at full fidelity, as AutoML
 
 
 def test_image_search_uses_the_cnn_space(digits):
@@ -89,7 +95,9 @@ def test_darts_derives_a_cell_and_retrains_it(digits):
     assert nas.darts_alpha_.shape == (6, len(CELL_OPS)) and nas.darts_epochs_ == 2
     assert cell == derive_cell(nas.darts_alpha_, 3)
     assert nas.best_estimator_.get_params()["cell"] == cell
-    assert nas.history_[0]["strategy"] == "darts"
+    # the derived cell is the one trial of the engine's loop
+    assert nas.n_trials_ == 1 and nas.history_.trials[0].params["cell"] == cell
+    assert nas.phase_times_["darts"] > 0
 
 
 def test_derive_cell_keeps_the_strongest_edge_and_operation():
@@ -163,61 +171,36 @@ def test_failed_trials_are_recorded_not_raised(monkeypatch):
 
     monkeypatch.setattr(MLPNetClassifier, "fit", flaky)
     nas = NASClassifier(max_trials=2, max_epochs=2, **SEARCH).fit(X, y)
-    assert nas.history_[0]["status"] == "failed" and "boom" in nas.history_[0]["error"]
+    first = nas.history_.trials[0]
+    assert first.status == "failed" and "boom" in first.error
     assert nas.best_index_ == 1
 
 
 def test_time_budget_cuts_trials_and_refit_short():
-    # a million epochs never fit in 3 seconds: trials and refit stop on time
+    # a million epochs never fit in 3 seconds: the trial's network stops at its
+    # share of the time (max_time) and is scored; the refit stops on time too
     X, y = make_classification(200, 6, random_state=0)
     nas = NASClassifier(max_epochs=10**6, time_budget=3, device="cpu", n_jobs=1,
                         random_state=0).fit(X, y)
     assert nas.n_trials_ >= 1
-    assert nas.history_[0]["status"] == "timeout"
+    first = nas.history_.trials[0]
+    assert first.status == "ok" and np.isfinite(first.mean_score)
     assert nas.best_estimator_.n_epochs_ < 10**6
-    # no time left to refit: the best trial's network (trained on the search
-    # split) is kept rather than a refit cut short
-    assert nas.refit_ is False
+    assert nas.best_estimator_.get_params()["max_time"] is not None
 
 
-def test_refit_reserve_follows_the_best_architecture_not_the_slowest():
-    """A slow architecture that lost must not hold back budget for its refit."""
-    from sklearn_automl.nas._search import REFIT_MARGIN
+def test_nas_runs_on_the_engine_with_checkpoints_and_callbacks(tmp_path):
+    """The NAS estimators share the AutoML loop: checkpoint, resume, callbacks."""
+    from sklearn_automl import TrialResult
 
-    nas = NASClassifier()
-    nas._rows_ratio = 1.25
-    nas.history_ = [
-        {"score": 0.90, "fidelity": 1.0, "epoch_time": 0.1, "epochs": 20},
-        {"score": 0.50, "fidelity": 1.0, "epoch_time": 5.0, "epochs": 20},  # slow loser
-        {"score": 0.99, "fidelity": 0.5, "epoch_time": 3.0, "epochs": 10},  # lower rung
-        {"score": None, "fidelity": 1.0, "status": "failed"},
-    ]
-    assert nas._predicted_refit() == pytest.approx(REFIT_MARGIN * 0.1 * 20 * 1.25)
-    nas.history_ = []
-    assert nas._predicted_refit() == 0.0
-
-
-def test_a_trial_leaves_the_refit_reserve_and_a_slack_for_its_own_scoring():
-    """Cut exactly at the reserve, the last trial left the refit too little."""
-    import time
-
-    from sklearn_automl.nas._search import REFIT_MARGIN, TRIAL_SLACK
-
-    seen = {}
-
-    class Recorder:
-        def __init__(self, max_time=None, **params):
-            seen["max_time"] = max_time
-
-        def fit(self, X, y):
-            raise RuntimeError("only the time limit is looked at")
-
-    nas = NASClassifier(time_budget=100)
-    nas._start = time.perf_counter() - 50  # 50 s left
-    nas._rows_ratio, nas._base, nas._cls = 1.25, {}, Recorder
-    nas._data = (None, None, None, None)
-    nas.history_ = [{"score": 0.9, "fidelity": 1.0, "epoch_time": 0.4, "epochs": 20}]
-    record = nas._trial({}, {}, 20, 1.0, "random")
-    reserve = REFIT_MARGIN * 0.4 * 20 * 1.25
-    assert record["status"] == "failed"
-    assert 50 - reserve - TRIAL_SLACK - 1 < seen["max_time"] <= 50 - reserve - TRIAL_SLACK
+    X, y = make_classification(120, 5, random_state=0)
+    seen = []
+    params = dict(max_trials=3, max_epochs=2, checkpoint=tmp_path / "nas", **SEARCH)
+    first = NASClassifier(callbacks=[seen.append], **params).fit(X, y)
+    assert len(seen) == 3 and all(isinstance(r, TrialResult) for r in seen)
+    assert list(first.leaderboard_["family"].unique()) == ["mlp_net"]
+    # a second fit resumes from the log: nothing is trained again
+    resumed = NASClassifier(callbacks=[seen.append], **params).fit(X, y)
+    assert len(seen) == 3
+    assert [t.mean_score for t in resumed.history_.trials] == [
+        t.mean_score for t in first.history_.trials]

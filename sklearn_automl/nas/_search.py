@@ -1,39 +1,44 @@
-"""Neural architecture search estimators: search, then refit the best network.
+"""Neural architecture search estimators: configurations of the AutoML engine.
 
 :class:`NASClassifier` and :class:`NASRegressor` search the tabular (MLP)
 or the cell-based CNN space with one of five strategies: the project's
 random, Bayesian and evolutionary searchers, the REINFORCE controller
 (:class:`~sklearn_automl.nas.ReinforceSearch`), all optionally under a
 successive-halving or ASHA schedule with epochs as the fidelity, or
-differentiable search (DARTS) of the cell. Each candidate is trained on one
-part of the data and scored on a held-out part; the best architecture is
-then retrained on all the data. The fitted search is a plain estimator.
+differentiable search (DARTS) of the cell. They run the very search loop of
+:class:`~sklearn_automl.AutoMLClassifier` (:class:`~sklearn_automl._automl.BaseAutoML`:
+the same executor, history, checkpoint, callbacks and one clock), over a
+one-family plan of networks scored on one held-out part of the data; the
+best architecture is then retrained on all the data within the budget
+(the network stops its epochs at the time left). The fitted search is a
+plain estimator.
 """
 
 import logging
 import math
-import time
+import os
 from numbers import Integral, Real
 from typing import ClassVar
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context
-from sklearn.metrics import check_scoring
-from sklearn.model_selection import train_test_split
-from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.base import ClassifierMixin, RegressorMixin, _fit_context
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .._automl import BaseAutoML
 from ..search import (
     ASHA,
     BayesianSearch,
     EvolutionarySearch,
     FullFidelity,
     RandomSearch,
+    Searcher,
     SearchExhausted,
     SuccessiveHalving,
 )
+from ..space import Categorical, SearchSpace
+from ..space._components import Component
 from ._controller import ReinforceSearch
 from ._estimators import (
     CNNNetClassifier,
@@ -49,17 +54,93 @@ __all__ = ["NASClassifier", "NASRegressor"]
 
 logger = logging.getLogger("sklearn_automl")
 
-#: share of the time budget DARTS spends training the supernet
+#: share of the time left that DARTS spends training the supernet
 DARTS_SHARE = 0.4
-#: safety factor on the predicted refit time
-REFIT_MARGIN = 1.3
-#: seconds a trial leaves, beyond the refit reserve, for its own scoring and
-#: measurements after training stops (cut exactly at the reserve, a trial left
-#: the refit a little less than predicted, and the refit was skipped)
-TRIAL_SLACK = 1.0
 
 
-class _BaseNAS(BaseEstimator):
+class NetPlan:
+    """The plan of a NAS search: one family of networks over an architecture space.
+
+    A configuration is ``{"family": name, "<name>__<decision>": value}``;
+    :meth:`build` gives the network itself (no featurizer: the networks
+    standardize their input), with ``max_epochs`` as the fidelity knob
+    (a trial at fidelity ``f`` trains ``round(f * epochs)`` epochs on all
+    its training rows).
+
+    Parameters
+    ----------
+    family : str
+    estimator : estimator
+        The network template (``max_epochs`` set to a full trial's epochs).
+    arch_space : SearchSpace
+        The unprefixed architecture space (:func:`mlp_space`, :func:`cnn_space`).
+    task : {"classification", "regression"}
+    """
+
+    kinds: ClassVar[dict] = {}
+
+    def __init__(self, family, estimator, arch_space, task):
+        self.family = family
+        self.task = task
+        self.components = {family: Component(
+            family, estimator, {}, tasks=(task,), scale=False,
+            fidelity_param="max_epochs",
+        )}
+        self.arch_space = arch_space
+        prefix = f"{family}__"
+        params = {"family": Categorical([family])}
+        params.update({prefix + k: d for k, d in arch_space.params.items()})
+        conditions = {
+            prefix + k: (prefix + parent, values)
+            for k, (parent, values) in arch_space.conditions.items()
+        }
+        self.space = SearchSpace(params, conditions)
+
+    def prefixed(self, decisions):
+        """An architecture-space configuration as a configuration of :attr:`space`."""
+        config = {"family": self.family}
+        config.update({f"{self.family}__{k}": v for k, v in decisions.items()})
+        return self.space.validate(config)
+
+    def default_configs(self):
+        """The space's default architecture."""
+        return [self.space.default({"family": self.family})]
+
+    def model_params(self, config):
+        """``config`` as constructor parameters of the network."""
+        prefix = f"{self.family}__"
+        decisions = {k[len(prefix):]: v for k, v in config.items() if k.startswith(prefix)}
+        return config_to_params(decisions)
+
+    def fidelity_split(self, config, fidelity):
+        """``(row_fraction, epoch_fraction)``: fidelity is epochs, rows stay whole."""
+        return 1.0, min(float(fidelity), 1.0)
+
+    @staticmethod
+    def n_folds_at(fidelity, n_folds):
+        """One holdout: every fidelity is scored on it."""
+        return n_folds
+
+    def build(self, config, *, random_state=None, n_jobs=None, iteration_fraction=1.0):
+        """The unfitted network for ``config``."""
+        comp = self.components[self.family]
+        model = comp.build(self.model_params(config), random_state=random_state,
+                           n_jobs=n_jobs)
+        if iteration_fraction < 1:
+            full = model.get_params()["max_epochs"]
+            model.set_params(max_epochs=max(1, round(full * iteration_fraction)))
+        return model
+
+
+class _Fixed(Searcher):
+    """Proposes the given configurations, then is exhausted (DARTS' derived cell)."""
+
+    def _propose(self):
+        # called only once initial_configs are all proposed
+        raise SearchExhausted("every fixed configuration was proposed")
+
+
+class _BaseNAS(BaseAutoML):
     _parameter_constraints: ClassVar[dict] = {
         "strategy": [StrOptions({"random", "bayesian", "evolutionary", "reinforce",
                                  "darts"})],
@@ -74,14 +155,33 @@ class _BaseNAS(BaseEstimator):
         "scoring": [str, callable, None],
         "device": [str],
         "n_jobs": [Integral, None],
+        "executor": [
+            StrOptions({"sequential", "processes"}),
+            HasMethods(["scatter", "submit"]),
+            HasMethods(["start", "submit", "collect", "close"]),
+            None,
+        ],
+        "checkpoint": [str, os.PathLike, None],
+        "callbacks": [list, tuple, None],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
     }
 
+    # the engine's settings that a NAS search fixes (not parameters)
+    _warm_start_phase = "darts"
+    ensemble_size = 0
+    ensemble = "selection"
+    max_oof_memory = 0
+    estimators = None
+    initial_configs = None
+    trial_timeout = None
+    trial_memory_limit = None
+
     def __init__(self, *, strategy="random", space="auto", input_shape=None,
                  time_budget=60.0, max_trials=None, schedule=None, max_epochs=None,
                  min_fidelity=1 / 9, validation_fraction=0.2, scoring=None,
-                 device="auto", n_jobs=None, random_state=None, verbose=0):
+                 device="auto", n_jobs=None, executor=None, checkpoint=None,
+                 callbacks=None, random_state=None, verbose=0):
         self.strategy = strategy
         self.space = space
         self.input_shape = input_shape
@@ -94,13 +194,35 @@ class _BaseNAS(BaseEstimator):
         self.scoring = scoring
         self.device = device
         self.n_jobs = n_jobs
+        self.executor = executor
+        self.checkpoint = checkpoint
+        self.callbacks = callbacks
         self.random_state = random_state
         self.verbose = verbose
 
-    # -- set-up -----------------------------------------------------------
-    def _validate_parameters(self, X):
-        if self.time_budget is None and self.max_trials is None:
-            raise ValueError("Set time_budget, max_trials or both; both are None.")
+    @property
+    def cv(self):
+        """The engine's ``cv``: one holdout of ``validation_fraction``."""
+        return self.validation_fraction
+
+    @property
+    def search(self):
+        """The engine's ``search`` (named in checkpoints): the strategy."""
+        return self.strategy
+
+    # -- the engine's hooks -------------------------------------------------
+    def _check_training_data(self, X, y):
+        require_torch(type(self).__name__)
+        X, y = validate_data(self, X, y, dtype=np.float32, allow_nd=True,
+                             ensure_min_samples=2, y_numeric=not self._classifier,
+                             multi_output=not self._classifier)
+        self.space_kind_ = self._space_kind(X)
+        self.input_shape_ = None
+        if self.space_kind_ == "cnn":
+            self.input_shape_ = image_batch(X[:1], self.input_shape).shape[1:]
+        return X, self._validate_y(y)
+
+    def _space_kind(self, X):
         images = X.ndim in (3, 4) or self.input_shape is not None or self.space == "cnn"
         if self.space == "mlp" and X.ndim != 2:
             raise ValueError(
@@ -116,211 +238,89 @@ class _BaseNAS(BaseEstimator):
             )
         return "cnn" if images else "mlp"
 
-    def _searcher(self, space, seed):
-        default = [space.default()]
-        if self.strategy == "random":
-            return RandomSearch(space, initial_configs=default, random_state=seed)
-        if self.strategy == "bayesian":
-            return BayesianSearch(space, initial_configs=default, n_initial=5,
-                                  random_state=seed)
-        if self.strategy == "evolutionary":
-            return EvolutionarySearch(space, initial_configs=default, population_size=8,
-                                      tournament_size=3, random_state=seed)
-        return ReinforceSearch(space, initial_configs=default, random_state=seed)
+    def _make_plan(self, X):
+        task = self._task
+        self.epochs_ = self.max_epochs or (20 if self.space_kind_ == "cnn" else 40)
+        base = {"early_stopping": None, "device": self.device,
+                "max_epochs": self.epochs_}
+        if self.space_kind_ == "cnn":
+            cls = CNNNetClassifier if self._classifier else CNNNetRegressor
+            return NetPlan("cnn_net", cls(input_shape=self.input_shape, **base),
+                           cnn_space(self.input_shape_), task)
+        cls = MLPNetClassifier if self._classifier else MLPNetRegressor
+        return NetPlan("mlp_net", cls(**base), mlp_space(), task)
 
-    def _scheduler(self, searcher):
+    def _make_searcher(self, plan, rng, X=None, y=None, *, budget=None):
+        seed = int(rng.randint(np.iinfo(np.int32).max))
+        if self.strategy == "darts":
+            decisions = self._darts(plan, X, y, seed, budget)
+            searcher = _Fixed(plan.space, initial_configs=[plan.prefixed(decisions)],
+                              random_state=seed)
+        else:
+            default = plan.default_configs()
+            space = plan.space
+            if self.strategy == "random":
+                searcher = RandomSearch(space, initial_configs=default, random_state=seed)
+            elif self.strategy == "bayesian":
+                searcher = BayesianSearch(space, initial_configs=default, n_initial=5,
+                                          random_state=seed)
+            elif self.strategy == "evolutionary":
+                searcher = EvolutionarySearch(space, initial_configs=default,
+                                              population_size=8, tournament_size=3,
+                                              random_state=seed)
+            else:
+                searcher = ReinforceSearch(space, initial_configs=default,
+                                           random_state=seed)
+        self.searcher_ = searcher
+        return searcher
+
+    def _make_scheduler(self, searcher):
+        if self.strategy == "darts" or self.schedule is None:
+            return FullFidelity(searcher)
         if self.schedule == "successive_halving":
             return SuccessiveHalving(searcher, min_fidelity=self.min_fidelity)
-        if self.schedule == "asha":
-            return ASHA(searcher, min_fidelity=self.min_fidelity)
-        return FullFidelity(searcher)
+        return ASHA(searcher, min_fidelity=self.min_fidelity)
 
-    def _time_left(self):
-        if self.time_budget is None:
-            return math.inf
-        return self.time_budget - (time.perf_counter() - self._start)
+    def _default_scoring(self):
+        return "accuracy" if self._classifier else "r2"
 
-    # -- fit --------------------------------------------------------------
-    def _fit(self, X, y):
-        self._start = time.perf_counter()
-        require_torch(type(self).__name__)
-        X, y = validate_data(self, X, y, dtype=np.float32, allow_nd=True,
-                             ensure_min_samples=2, y_numeric=not self._classifier,
-                             multi_output=not self._classifier)
-        kind = self._validate_parameters(X)
-        self.space_kind_ = kind
-        if self._classifier:
-            check_classification_targets(y)
-            self.classes_ = np.unique(y)
-            if len(self.classes_) < 2:
-                raise ValueError(
-                    f"{type(self).__name__} needs at least 2 classes in y, got 1 class "
-                    f"({self.classes_[0]!r})."
-                )
-        rng = check_random_state(self.random_state)
-        split_seed, search_seed, model_seed = rng.randint(np.iinfo(np.int32).max, size=3)
-        stratify = None
-        if self._classifier:
-            _, counts = np.unique(y, return_counts=True)
-            n_valid = math.ceil(len(y) * self.validation_fraction)
-            if counts.min() >= 2 and n_valid >= len(counts):
-                stratify = y
-        X_tr, X_va, y_tr, y_va = train_test_split(
-            X, y, test_size=self.validation_fraction, random_state=split_seed,
-            stratify=stratify,
-        )
-        if kind == "cnn":
-            shape = image_batch(X[:1], self.input_shape).shape[1:]
-            space = cnn_space(shape)
-            cls = CNNNetClassifier if self._classifier else CNNNetRegressor
-            base = {"input_shape": self.input_shape}
-        else:
-            space = mlp_space()
-            cls = MLPNetClassifier if self._classifier else MLPNetRegressor
-            base = {}
-        self.epochs_ = self.max_epochs or (20 if kind == "cnn" else 40)
-        self._base = {**base, "early_stopping": None, "device": self.device,
-                      "n_jobs": self.n_jobs, "random_state": int(model_seed)}
-        self._cls = cls
-        self._scorer = check_scoring(cls(), scoring=self.scoring)
-        self._data = (X_tr, y_tr, X_va, y_va)
-        self._rows_ratio = len(X) / len(X_tr)
-        self.history_ = []
-        self._models = {}  # fidelity -> (score, best trial network at it)
-        if self.strategy == "darts":
-            best = self._search_darts(shape, int(search_seed))
-        else:
-            best = self._search(space, int(search_seed))
-        self.search_time_ = time.perf_counter() - self._start
-        if best is None:
-            raise RuntimeError(
-                "No architecture could be trained: every trial failed "
-                f"({self.history_[-1]['error'] if self.history_ else 'no trial ran'})."
-            )
-        self.best_params_ = best["params"]
-        self.best_score_ = best["score"]
-        self.best_index_ = best["trial"]
-        start = time.perf_counter()
-        left = self._time_left()
-        predicted = self._predicted_refit()  # of ``best``, the best record
-        self.refit_ = left >= predicted
-        if self.refit_:
-            est = cls(**self._base, **best["params"], max_epochs=best["epochs"],
-                      max_time=left if math.isfinite(left) else None)
-            self.best_estimator_ = est.fit(X, y)
-        else:  # a refit would overrun the budget: keep the trial's network
-            self.best_estimator_ = self._models[best["fidelity"]][1]
-            logger.warning("%s: no time left to refit on all rows; best_estimator_ is "
-                           "the best trial's network, trained on %d%% of them.",
-                           type(self).__name__, round(100 / self._rows_ratio))
-        self.refit_time_ = time.perf_counter() - start
-        self.best_arch_ = self.best_estimator_.architecture()
-        self.n_trials_ = len(self.history_)
-        del self._data, self._scorer, self._cls, self._base, self._start, self._models
-        return self
-
-    def _trial(self, config, params, epochs, fidelity, strategy):
-        X_tr, y_tr, X_va, y_va = self._data
-        record = {"trial": len(self.history_), "strategy": strategy, "config": config,
-                  "params": params, "fidelity": fidelity, "epochs": epochs,
-                  "score": None, "status": "ok", "error": None}
-        # leave the predicted refit its time: a trial may not eat the reserve
-        left = self._time_left() - self._predicted_refit() - TRIAL_SLACK
-        try:
-            est = self._cls(**self._base, **params, max_epochs=epochs,
-                            max_time=max(left, 1.0) if math.isfinite(left) else None)
-            est.fit(X_tr, y_tr)
-            score = float(self._scorer(est, X_va, y_va))
-            record.update(
-                score=score if math.isfinite(score) else None, fit_time=est.fit_time_,
-                epoch_time=est.epoch_time_, n_params=est.n_params_, flops=est.flops_,
-                latency_per_sample=est.latency_per_sample_,
-            )
-            if est.n_epochs_ < epochs:
-                record["status"] = "timeout"
-            if record["score"] is not None and record["score"] > self._models.get(
-                fidelity, (-math.inf,)
-            )[0]:
-                self._models[fidelity] = (record["score"], est)
-        except Exception as exc:  # noqa: BLE001 - a failing trial is data, not a crash
-            record.update(status="failed", error=f"{type(exc).__name__}: {exc}")
-        if self.verbose:
-            logger.info("NAS trial %d (%s, %d epochs): %s %s", record["trial"], strategy,
-                        epochs, record["status"], record["score"])
-        self.history_.append(record)
-        return record
-
-    def _predicted_refit(self):
-        """Seconds to keep for refitting the current best architecture on all rows.
-
-        The refit is of the best trial's network, so its epoch time decides;
-        the slowest trial's would let one oversized architecture that lost
-        eat a fifth of the budget. Should a slower architecture become the
-        best when too little time is left, its trial network is kept instead
-        of a refit (see ``_fit``).
-        """
-        best = self._best_record()
-        if best is None:
-            return 0.0
-        return REFIT_MARGIN * best["epoch_time"] * best["epochs"] * self._rows_ratio
-
-    def _best_record(self):
-        done = [r for r in self.history_ if r["score"] is not None]
-        if not done:
-            return None
-        top = max(r["fidelity"] for r in done)
-        return max((r for r in done if r["fidelity"] == top), key=lambda r: r["score"])
-
-    def _search(self, space, seed):
-        self.searcher_ = self._searcher(space, seed)
-        scheduler = self._scheduler(self.searcher_)
-        while self.max_trials is None or len(self.history_) < self.max_trials:
-            # the first trial always runs, so that a model comes back
-            # a next trial needs a second of training beyond reserve and slack
-            if self.history_ and (self._time_left()
-                                  <= self._predicted_refit() + TRIAL_SLACK + 1.0):
-                break
-            try:
-                job = scheduler.next_job()
-            except SearchExhausted:
-                break
-            if job is None:
-                break
-            epochs = max(1, round(job.fidelity * self.epochs_))
-            record = self._trial(job.config, config_to_params(job.config), epochs,
-                                 job.fidelity, self.strategy)
-            scheduler.report(job, record["score"])
-        return self._best_record()
-
-    def _search_darts(self, shape, seed):
+    def _darts(self, plan, X, y, seed, budget):
+        """DARTS on the training rows: the derived cell as space decisions."""
         from ._darts import search_cell
 
-        X_tr, y_tr, _, _ = self._data
-        template = self._cls(input_shape=self.input_shape)
-        images = template._standardize(image_batch(X_tr, self.input_shape), reset=True)
+        template = plan.components[plan.family].estimator
+        images = template._standardize(image_batch(X, self.input_shape), reset=True)
         if self._classifier:
-            target = np.searchsorted(self.classes_, y_tr).astype(np.int64)
+            target = np.searchsorted(self.classes_, y).astype(np.int64)
             n_out, loss = len(self.classes_), "cross_entropy"
         else:
-            target = np.asarray(y_tr, dtype=np.float32).reshape(len(y_tr), -1)
+            target = np.asarray(y, dtype=np.float32).reshape(len(y), -1)
             target = (target - target.mean(0)) / (target.std(0) + 1e-12)
             n_out, loss = target.shape[1], "mse"
-        n_stages = cnn_space(shape).params["n_stages"].choices[-1]
-        n_stages = min(2, n_stages)
-        left = self._time_left()
-        start = time.perf_counter()
+        n_stages = min(2, plan.arch_space.params["n_stages"].choices[-1])
+        left = budget.left()
         cell, alpha, n_epochs = search_cell(
             images, target, n_out, n_stages=n_stages, epochs=self.epochs_,
             max_time=DARTS_SHARE * left if math.isfinite(left) else None, seed=seed,
             loss=loss,
         )
         self.darts_alpha_, self.darts_epochs_ = alpha, n_epochs
-        self.darts_time_ = time.perf_counter() - start
-        params = {"channels": 16, "n_stages": n_stages, "cells_per_stage": 1,
-                  "cell": cell, "reduce_op": "factorized_reduce", "lr": 3e-3}
-        # the derived network is retrained from scratch, then refit on all rows
-        record = self._trial({"cell": cell}, params, self.epochs_, 1.0, "darts")
-        return record if record["score"] is not None else None
+        decisions = {"channels": 16, "n_stages": n_stages, "cells_per_stage": 1,
+                     "n_nodes": len(cell), "lr": 3e-3}
+        for k, (op, src) in enumerate(cell):
+            decisions[f"node{k}_op"] = op
+            if k:
+                decisions[f"node{k}_input"] = int(src)
+        if n_stages > 1:
+            decisions["reduce_op"] = "factorized_reduce"
+        return decisions
+
+    def _fit(self, X, y):
+        super()._fit(X, y)
+        if self.strategy == "darts":
+            self.darts_time_ = self.phase_times_.get("darts", 0.0)
+        self.best_arch_ = self.best_estimator_.architecture()
+        return self
 
     # -- prediction -------------------------------------------------------
     def predict(self, X):
@@ -336,6 +336,23 @@ class _BaseNAS(BaseEstimator):
         """
         check_is_fitted(self, "best_estimator_")
         return self.best_estimator_.predict(X)
+
+    def export_code(self, path=None, *, overwrite=False):
+        """Not available for a network search: pickle ``best_estimator_``.
+
+        Raises
+        ------
+        ValueError
+        """
+        raise ValueError(
+            f"export_code writes AutoML pipelines; {type(self).__name__}'s network "
+            "cannot be exported yet. Pickle best_estimator_ (joblib.dump) instead."
+        )
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = False
+        return tags
 
 
 _DOC = """
@@ -377,7 +394,17 @@ default="random"
     device : {"auto", "cpu", "cuda"} or str, default="auto"
         Where the networks train (see :class:`MLPNetClassifier`).
     n_jobs : int or None, default=None
-        Torch threads.
+        Trials in parallel (worker processes), as in
+        :class:`~sklearn_automl.AutoMLClassifier`; ``None``: one at a time
+        in this process, on one torch thread.
+    executor : {"sequential", "processes"}, dask Client or None, default=None
+        Where trials run (see :class:`~sklearn_automl.AutoMLClassifier`):
+        trials get the same process isolation, timeouts and Dask support.
+    checkpoint : str, path-like or None, default=None
+        Folder of the trial log a restarted search resumes from.
+    callbacks : list of callable or None, default=None
+        Called with each :class:`~sklearn_automl.TrialResult`; ``True``
+        stops the search.
     random_state : int, RandomState instance or None, default=None
         Seeds the split, the strategy and the networks.
     verbose : int, default=0
@@ -394,27 +421,28 @@ default="random"
     best_score_ : float
         Its held-out score.
     best_index_ : int
-        Its index in ``history_``.
-    history_ : list of dict
-        One record per trial: configuration, parameters, fidelity, epochs,
-        score, status (``"ok"``, ``"timeout"``, ``"failed"``), error,
-        fit and epoch time, parameter count, FLOPs, latency per sample.
+        Its index in ``history_.trials``.
+    history_ : History
+        Every :class:`~sklearn_automl.TrialResult` (configuration, fidelity,
+        score, status, error, times), as for the AutoML estimators; also as
+        ``cv_results_`` and ``leaderboard_``.
     n_trials_ : int
     epochs_ : int
-        Epochs of a full-fidelity trial.
+        Epochs of a full-fidelity trial (a trial at fidelity ``f`` trains
+        ``round(f * epochs_)``).
     space_kind_ : {"mlp", "cnn"}
     searcher_ : Searcher
         The strategy's searcher after the search (not for ``"darts"``).
     darts_alpha_ : ndarray of shape (n_edges, n_ops)
         The architecture weights (``"darts"`` only; also ``darts_epochs_``
         and ``darts_time_``).
-    refit_ : bool
-        Whether ``best_estimator_`` was retrained on all rows; False when the
-        time budget left no room for it (it is then the best trial's network,
-        trained without the held-out rows).
+    phase_times_ : dict
+        Seconds of each phase of ``fit`` (``"darts"`` included) and the total.
     search_time_, refit_time_ : float
     n_features_in_ : int
 """
+
+
 
 
 class NASClassifier(ClassifierMixin, _BaseNAS):
@@ -442,6 +470,7 @@ class NASClassifier(ClassifierMixin, _BaseNAS):
     """
     )
     _classifier = True
+    _task = "classification"
 
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y):
@@ -457,6 +486,16 @@ class NASClassifier(ClassifierMixin, _BaseNAS):
         self
         """
         return self._fit(X, y)
+
+    def _validate_y(self, y):
+        check_classification_targets(y)
+        self.classes_ = np.unique(y)
+        if len(self.classes_) < 2:
+            raise ValueError(
+                f"{type(self).__name__} needs at least 2 classes in y, got 1 class "
+                f"({self.classes_[0]!r})."
+            )
+        return y
 
     def predict_proba(self, X):
         """Class probabilities from the refitted best network.
@@ -487,6 +526,7 @@ class NASRegressor(RegressorMixin, _BaseNAS):
     """
     )
     _classifier = False
+    _task = "regression"
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -507,3 +547,6 @@ class NASRegressor(RegressorMixin, _BaseNAS):
         self
         """
         return self._fit(X, y)
+
+    def _validate_y(self, y):
+        return np.asarray(y, dtype=np.float64)
