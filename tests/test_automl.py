@@ -17,6 +17,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
 from sklearn_automl import AutoMLClassifier, AutoMLRegressor, TrialResult
+from sklearn_automl._execution import SequentialExecutor
 from sklearn_automl.space import Categorical, Float
 
 FAST = {"max_trials": 4, "time_budget": None, "cv": 3, "random_state": 0}
@@ -118,16 +119,40 @@ def test_holdout_fraction_and_splitter(binary_data):
     assert clf.fit(X, y).n_splits_ == 4
 
 
+def _deterministic(clf):
+    """Everything a search records that does not depend on the clock."""
+    lb = clf.leaderboard_.drop(columns=["fit_time", "predict_time"])
+    folds = np.column_stack(
+        [clf.cv_results_[f"split{k}_test_score"] for k in range(clf.n_splits_)]
+    )
+    configs = [t.config for t in clf.history_.trials]
+    return lb, folds, configs
+
+
 def test_reproducible_with_seed_and_max_trials(mixed_frame):
     X, y = mixed_frame
-    a = AutoMLClassifier(max_trials=6, time_budget=None, random_state=3).fit(X, y)
-    b = AutoMLClassifier(max_trials=6, time_budget=None, random_state=3).fit(X, y)
-    assert a.cv_results_["params"] == b.cv_results_["params"]
-    np.testing.assert_array_equal(
-        a.cv_results_["mean_test_score"], b.cv_results_["mean_test_score"]
-    )
-    c = AutoMLClassifier(max_trials=8, time_budget=None, random_state=4).fit(X, y)
-    assert a.cv_results_["params"][6:] != c.cv_results_["params"][6:8]
+    # three families' defaults, then five random proposals: the seed drives the
+    # folds, the models and the searcher
+    params = {"max_trials": 8, "time_budget": None, "cv": 3, "initial_configs": None,
+              "estimators": ["linear", "knn", "lightgbm"]}
+    a = AutoMLClassifier(random_state=3, **params).fit(X, y)
+    b = AutoMLClassifier(random_state=3, **params).fit(X, y)
+    lb_a, folds_a, configs_a = _deterministic(a)
+    lb_b, folds_b, configs_b = _deterministic(b)
+    assert len(lb_a) == 8 and (lb_a["status"] == "ok").all()
+    pd.testing.assert_frame_equal(lb_a, lb_b)
+    np.testing.assert_array_equal(folds_a, folds_b)
+    assert configs_a == configs_b
+    assert a.ensemble_members_ == b.ensemble_members_
+    np.testing.assert_array_equal(a.ensemble_weights_, b.ensemble_weights_)
+    np.testing.assert_array_equal(a.predict_proba(X), b.predict_proba(X))
+    # another seed: other folds (other scores, even of the same defaults) and
+    # other random proposals
+    c = AutoMLClassifier(random_state=4, **params).fit(X, y)
+    _, folds_c, configs_c = _deterministic(c)
+    assert configs_c[:3] == configs_a[:3]  # the families' defaults
+    assert not np.array_equal(folds_c[:3], folds_a[:3])
+    assert configs_c[3:] != configs_a[3:]
 
 
 def test_first_trials_are_family_defaults(binary_data):
@@ -196,26 +221,42 @@ def test_failing_trials_are_recorded(binary_data):
     assert clf.best_params_ == {"model__fail": False}
 
 
-def test_skipped_proposals_do_not_count_as_trials(binary_data, monkeypatch):
-    # Every other proposal is skipped as if predicted to overrun the budget:
-    # it stays in the history but counts neither in n_trials_ nor in max_trials.
+class _KnnTimesOut(SequentialExecutor):
+    """Runs trials in this process; reports every knn trial as timed out after
+    ``seconds``, as a family far too slow for the budget would."""
+
+    def __init__(self, seconds):
+        super().__init__()
+        self.seconds = seconds
+
+    def collect(self):
+        return [
+            TrialResult(r.trial_id, r.config, r.family, r.params, "timeout",
+                        error="deadline", fidelity=r.fidelity, duration=self.seconds)
+            if r.family == "knn" else r
+            for r in super().collect()
+        ]
+
+
+def test_skipped_proposals_do_not_count_as_trials(binary_data):
+    # Once a knn trial timed out after half the budget, later knn proposals are
+    # predicted to overrun it and skipped: they stay in the history but count
+    # neither in n_trials_ nor in max_trials.
     X, y = binary_data
-    original = AutoMLClassifier._trial_task
-    calls = []
-
-    def every_other_skipped(self, plan, job, trial_id, *args):
-        calls.append(trial_id)
-        if len(calls) % 2 == 0:
-            return TrialResult(trial_id, job.config, job.config["family"], {},
-                               "skipped", fidelity=job.fidelity)
-        return original(self, plan, job, trial_id, *args)
-
-    monkeypatch.setattr(AutoMLClassifier, "_trial_task", every_other_skipped)
-    clf = AutoMLClassifier(**FAST).fit(X, y)
+    clf = AutoMLClassifier(
+        estimators=["linear", "knn"], time_budget=60, max_trials=6, cv=3,
+        initial_configs=None, random_state=0, executor=_KnnTimesOut(seconds=30),
+    ).fit(X, y)
     status = list(clf.cv_results_["status"])
-    assert clf.n_trials_ == 4 == status.count("ok")
-    assert status.count("skipped") == 3 and len(status) == 7
-    assert len(clf.history_) == 7 and clf.history_.n_evaluated == 4
+    families = list(clf.cv_results_["family"])
+    assert families[:2] == ["linear", "knn"] and status[:2] == ["ok", "timeout"]
+    skipped = [f for f, s in zip(families, status, strict=True) if s == "skipped"]
+    assert len(skipped) >= 1 and set(skipped) == {"knn"}
+    assert clf.n_trials_ == 6 == status.count("ok") + status.count("timeout")
+    assert status.count("timeout") == 1  # knn never ran again
+    assert len(clf.history_) == 6 + len(skipped)
+    assert clf.history_.n_evaluated == 6
+    assert clf.best_family_ == "linear"
 
 
 def test_all_trials_failing_raises_one_clear_error(binary_data):
@@ -284,10 +325,12 @@ def test_grid_search_over_an_automl_parameter(binary_data):
     gs = GridSearchCV(
         AutoMLClassifier(time_budget=None, cv=2, random_state=0,
                          estimators=["linear", "knn"]),
-        {"max_trials": [1, 2]}, cv=2,
+        {"max_trials": [1, 2]}, cv=2, error_score="raise",
     ).fit(X, y)
-    assert gs.best_params_["max_trials"] in (1, 2)
-    assert len(gs.cv_results_["params"]) == 2
+    # each candidate was fitted with its own max_trials, and the refit too
+    assert np.isfinite(gs.cv_results_["mean_test_score"]).all()
+    assert gs.best_estimator_.n_trials_ == gs.best_params_["max_trials"]
+    assert gs.best_estimator_.max_trials == gs.best_params_["max_trials"]
 
 
 def test_cross_val_score(regression_data):
@@ -313,14 +356,35 @@ def test_clone_and_pickle_round_trip(mixed_frame, tmp_path):
     assert pickle.loads(pickle.dumps(est)).best_params_ == est.best_params_
 
 
-def test_custom_scoring(binary_data):
-    from sklearn.metrics import make_scorer, matthews_corrcoef
+@pytest.mark.parametrize("metric", ["accuracy", "mcc"])
+def test_custom_scoring(binary_data, metric):
+    """The best trial's fold scores are the given metric on those folds."""
+    from sklearn.metrics import accuracy_score, make_scorer, matthews_corrcoef
 
     X, y = binary_data
-    clf = AutoMLClassifier(scoring="accuracy", **FAST).fit(X, y)
-    assert 0.5 < clf.best_score_ <= 1.0
-    clf = AutoMLClassifier(scoring=make_scorer(matthews_corrcoef), **FAST).fit(X, y)
-    assert -1 <= clf.best_score_ <= 1
+    scoring, score = {
+        "accuracy": ("accuracy", accuracy_score),
+        "mcc": (make_scorer(matthews_corrcoef), matthews_corrcoef),
+    }[metric]
+    cv = KFold(3, shuffle=True, random_state=0)
+    params = {"max_trials": 3, "time_budget": None, "cv": cv, "ensemble_size": 0,
+              "estimators": ["linear", "knn"], "random_state": 0}
+    clf = AutoMLClassifier(scoring=scoring, **params).fit(X, y)
+    best = clf.history_.trials[clf.best_index_]
+    # best_estimator_ is the best trial's pipeline refit on all rows: its clone
+    # refit fold by fold reproduces the trial (one thread, the same seed)
+    expected = [
+        score(y[te], clone(clf.best_estimator_).fit(X[tr], y[tr]).predict(X[te]))
+        for tr, te in cv.split(X, y)
+    ]
+    np.testing.assert_allclose(best.scores, expected, rtol=0, atol=1e-12)
+    assert clf.best_score_ == pytest.approx(np.mean(expected))
+    # the default scorer (ROC AUC on probabilities) scores the same first
+    # configuration on the same folds differently
+    default = AutoMLClassifier(**{**params, "max_trials": 1}).fit(X, y)
+    first = clf.history_.trials[0]
+    assert default.history_.trials[0].config == first.config
+    assert not np.allclose(default.history_.trials[0].scores, first.scores)
 
 
 def test_multiclass_default_scoring_is_log_loss():

@@ -13,7 +13,8 @@ from sklearn.datasets import make_classification, make_regression
 from sklearn.ensemble import VotingClassifier, VotingRegressor
 from sklearn.pipeline import Pipeline
 
-from sklearn_automl import AutoMLClassifier, AutoMLRegressor
+from sklearn_automl import AutoMLClassifier, AutoMLRegressor, TrialResult
+from sklearn_automl._execution import SequentialExecutor
 from sklearn_automl.ensemble import (
     PredictionScorer,
     StackedEnsembleClassifier,
@@ -189,39 +190,90 @@ def test_export_code_round_trips_the_ensemble(ensemble, clf_data, tmp_path):
     np.testing.assert_allclose(exported, clf.predict_proba(X), rtol=1e-4, atol=1e-5)
 
 
-def _trial(i, y, noise, fit_time, rng):
-    from sklearn_automl._history import TrialResult
+class _LateRefits(SequentialExecutor):
+    """Runs nothing of the search: every trial comes back "ok" with out-of-fold
+    predictions of y plus independent noise, more for later trials
+    (complementary members of decreasing weight). Refits run for real, in this
+    process, except those of the members at positions ``late`` (highest
+    weight first), which come back stopped at their deadline as on a busy
+    machine."""
 
-    oof = (y + rng.normal(scale=noise, size=y.size)).astype(np.float32)
-    return TrialResult(i, {"family": "linear"}, "linear", {}, "ok",
-                       scores=np.array([0.5, 0.5]), mean_score=-noise,
-                       fit_time=fit_time, oof=oof)
+    n_workers = 4  # the whole search is handed out before any result
+
+    def __init__(self, late=()):
+        super().__init__()
+        self.late = set(late)
+        self._done = []
+
+    def start(self, X, y, splits, scorer, **shared):
+        super().start(X, y, splits, scorer, **shared)
+        self._y, self._n_folds = y, len(splits)
+
+    @property
+    def n_running(self):
+        return len(self._done) + super().n_running
+
+    def submit(self, task):
+        if task.get("refit"):
+            if task["trial_id"] not in self.late:
+                return super().submit(task)
+            result = TrialResult(task["trial_id"], task["config"], task["family"], {},
+                                 "timeout", error="refit stopped at its deadline")
+        else:
+            rng = np.random.default_rng(task["trial_id"])
+            noise = rng.normal(scale=1 + task["trial_id"] / 4, size=self._y.size)
+            result = TrialResult(
+                task["trial_id"], task["config"], task["family"], task["params"], "ok",
+                scores=np.full(self._n_folds, -1.0), mean_score=-1.0, std_score=0.0,
+                fit_time=0.01, oof=(self._y + noise).astype(np.float32),
+                fidelity=task["fidelity"],
+            )
+        self._done.append(result)
+
+    def collect(self):
+        if not self._done:
+            return super().collect()
+        done, self._done = self._done, []
+        return done
 
 
 def test_members_that_cannot_be_refit_in_time_are_dropped(caplog):
-    import time
+    X, y = make_regression(400, 4, noise=1.0, random_state=0)
 
-    from sklearn.metrics import get_scorer
+    def fit(late=()):
+        return AutoMLRegressor(
+            estimators=["linear"], max_trials=4, cv=2, ensemble_size=20,
+            time_budget=60, executor=_LateRefits(late), random_state=0,
+        ).fit(X, y)
 
-    from sklearn_automl._history import History
-
-    rng = np.random.default_rng(0)
-    y = rng.normal(size=400)
-    history = History()
-    for i, noise in enumerate([1.0, 1.0, 1.0, 1.0]):
-        history.append(_trial(i, y, noise, fit_time=2.0, rng=rng))
-    reg = AutoMLRegressor(ensemble_size=20)
-    reg.scorer_ = get_scorer("neg_mean_squared_error")
-    splits = [(np.arange(200), np.arange(200, 400)), (np.arange(200, 400), np.arange(200))]
-    best = history.best()
-    # no deadline: independent errors, all four share the weight
-    members = reg._choose_members(history, best, y, splits, None)
-    assert len(members) == 4
-    assert sum(w for _, w in members) == pytest.approx(1.0)
-    # each refit is predicted at 1.5 * 1 s / 0.5 = 3 s: 7 s left fits two
+    # every refit back in time: independent errors, all four get a weight
+    full = fit()
+    assert sorted(full.ensemble_members_) == [0, 1, 2, 3]
+    assert isinstance(full.best_estimator_, VotingRegressor)
+    order = full.ensemble_members_  # highest weight first
+    weight = dict(zip(order, full.ensemble_weights_, strict=True))
+    assert [weight[i] for i in order] == sorted(weight.values(), reverse=True)
+    # the two lowest weights not back: dropped, the others' weights renormalised
     with caplog.at_level("INFO", logger="sklearn_automl"):
-        members = reg._choose_members(history, best, y, splits, time.monotonic() + 7)
-    assert len(members) == 2
-    assert "keeping the 2 with the highest weights" in caplog.text
-    # less than two fit: the best single model
-    assert reg._choose_members(history, best, y, splits, time.monotonic() + 1) == []
+        two = fit(late={2, 3})
+    assert "2 of 4 ensemble members could not be refit" in caplog.text
+    assert two.ensemble_members_ == order[:2]
+    assert len(two.best_estimator_.estimators_) == 2
+    np.testing.assert_allclose(
+        two.ensemble_weights_,
+        [weight[i] / (weight[order[0]] + weight[order[1]]) for i in order[:2]],
+    )
+    lb_weight = two.leaderboard_.set_index("trial_id")["weight"].fillna(0)
+    assert (lb_weight[order[2:]] == 0).all()
+    # the heaviest member late: the ensemble goes on without it
+    caplog.clear()
+    with caplog.at_level("INFO", logger="sklearn_automl"):
+        rest = fit(late={0})
+    assert "ensemble goes on without it" in caplog.text
+    assert rest.ensemble_members_ == order[1:]
+    # one member left: that pipeline alone
+    one = fit(late={1, 2, 3})
+    assert isinstance(one.best_estimator_, Pipeline)
+    assert one.ensemble_members_ == order[:1]
+    np.testing.assert_allclose(one.predict(X), full.best_estimator_.estimators_[0]
+                               .predict(X))

@@ -11,7 +11,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import get_scorer
 from sklearn.model_selection import StratifiedKFold
 
-from sklearn_automl import AutoMLClassifier, _automl, _execution
+from sklearn_automl import AutoMLClassifier, _execution
 from sklearn_automl._evaluate import evaluate
 from sklearn_automl._execution import (
     ProcessExecutor,
@@ -115,23 +115,69 @@ def test_make_executor_choices():
         make_executor(object(), 1)
 
 
+class _Recording(SequentialExecutor):
+    """Runs trials in this process and keeps what each search task was given
+    (the final refits run here too; they are not recorded)."""
+
+    def __init__(self):
+        super().__init__()
+        self.tasks = []
+
+    def submit(self, task):
+        if not task.get("refit"):
+            deadline = task["deadline"]
+            self.tasks.append({
+                "n_threads": task["n_threads"],
+                "seconds_left": None if deadline is None else deadline - time.monotonic(),
+            })
+        super().submit(task)
+
+
+def _threads(n_jobs, X, y):
+    """(trials in parallel, threads per trial) of a fit with ``n_jobs``.
+
+    Threads per trial: what the task got (linear is no OpenMP family, so it
+    takes them all); the refit of the single best pipeline runs on the threads
+    of all the workers together.
+    """
+    ex = _Recording()
+    clf = AutoMLClassifier(n_jobs=n_jobs, executor=ex, estimators=["linear"],
+                           initial_configs=None,
+                           ensemble_size=0, max_trials=1, time_budget=None, cv=2,
+                           random_state=0).fit(X, y)
+    (task,) = ex.tasks
+    per_trial = task["n_threads"]
+    assert clf.refit_n_threads_ % per_trial == 0
+    return clf.refit_n_threads_ // per_trial, per_trial
+
+
 @pytest.mark.parametrize(
     "n_jobs, expected", [(None, (1, 1)), (1, (1, 8)), (2, (2, 4)), (3, (3, 2)),
                          (-1, (8, 1)), (-2, (7, 1)), (16, (16, 1))],
 )
-def test_trials_times_threads_never_exceed_the_cores(monkeypatch, n_jobs, expected):
-    monkeypatch.setattr(_automl, "available_cores", lambda: 8)
-    assert AutoMLClassifier(n_jobs=n_jobs)._n_threads() == expected
+def test_trials_times_threads_never_exceed_the_cores(binary_data, monkeypatch, n_jobs,
+                                                     expected):
+    import joblib
+
+    # available_cores() asks joblib, which honours affinity and cgroup quotas
+    monkeypatch.setattr(joblib, "cpu_count", lambda *args, **kwargs: 8)
+    X, y = binary_data
+    assert _threads(n_jobs, X, y) == expected
 
 
 @pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="Linux CPU affinity")
+@pytest.mark.skipif(hasattr(os, "sched_getaffinity") and len(os.sched_getaffinity(0)) < 2,
+                    reason="needs two cores to tell one from the machine's")
 def test_threads_follow_the_cpu_affinity_not_the_machine():
     """Under taskset / a container's cpuset, n_jobs=-1 counts the allowed cores."""
-    code = ("import os; os.sched_setaffinity(0, {min(os.sched_getaffinity(0))}); "
-            "from sklearn_automl import AutoMLClassifier; "
-            "print(AutoMLClassifier(n_jobs=-1)._n_threads())")
+    code = ("import os, sys; os.sched_setaffinity(0, {min(os.sched_getaffinity(0))}); "
+            "sys.path.insert(0, 'tests'); "
+            "from sklearn.datasets import make_classification; "
+            "from test_execution import _threads; "
+            "print(_threads(-1, *make_classification(60, random_state=0)))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True).stdout.strip()
+                         check=True, cwd=os.path.dirname(os.path.dirname(__file__)),
+                         ).stdout.strip()
     assert out == "(1, 1)"
 
 
@@ -141,10 +187,25 @@ def test_invalid_executor_is_a_clear_error(binary_data):
         AutoMLClassifier(executor="threads", max_trials=2).fit(X, y)
 
 
-def test_trial_timeout_auto_is_a_share_of_the_budget():
-    assert AutoMLClassifier(time_budget=40)._trial_timeout() == 10
-    assert AutoMLClassifier(time_budget=None, max_trials=3)._trial_timeout() is None
-    assert AutoMLClassifier(trial_timeout=7)._trial_timeout() == 7
+@pytest.mark.parametrize(
+    "params, seconds",
+    [({"time_budget": 40}, 10.0),  # "auto": a quarter of the budget
+     ({"time_budget": None, "max_trials": 3}, None),  # "auto" without a budget
+     ({"time_budget": 60, "trial_timeout": 7}, 7.0),
+     ({"time_budget": None, "max_trials": 3, "trial_timeout": 7}, 7.0)],
+)
+def test_trial_timeout_auto_is_a_share_of_the_budget(binary_data, params, seconds):
+    """Each task's deadline is trial_timeout seconds after it is handed out."""
+    X, y = binary_data
+    ex = _Recording()
+    AutoMLClassifier(**{"max_trials": 3, **params}, executor=ex, estimators=["linear"],
+                     cv=2, random_state=0).fit(X, y)
+    assert len(ex.tasks) == 3
+    for task in ex.tasks:
+        if seconds is None:
+            assert task["seconds_left"] is None
+        else:
+            assert task["seconds_left"] == pytest.approx(seconds, abs=0.5)
 
 
 @pytest.mark.parametrize("schedule", ["successive_halving", "asha"])

@@ -57,17 +57,44 @@ def test_scheduler_object_gets_the_automl_searcher(regression_data):
     ).fit(X, y)
     assert set(np.round(reg.leaderboard_["fidelity"], 3)) <= {0.25, 0.5, 1.0}
     assert reg.schedule.searcher is None  # the parameter itself is untouched
+    # the AutoML's searcher, warm-started as without a schedule
+    plain = AutoMLRegressor(max_trials=1, **FAST).fit(X, y)
+    assert reg.history_.trials[0].config == plain.history_.trials[0].config
 
 
 def test_scheduler_with_its_own_searcher_is_used(binary_data):
     X, y = binary_data
-    plan = make_plan(X, "classification", ["linear", "random_forest"])
-    searcher = RandomSearch(plan.space, random_state=3)
+    estimators = ["linear", "random_forest"]
+    plan = make_plan(X, "classification", estimators)
+    proposed = []
+
+    class Recording(RandomSearch):
+        """Keeps every configuration it proposes (the AutoML clones it)."""
+
+        def ask(self):
+            config = super().ask()
+            proposed.append(config)
+            return config
+
     clf = AutoMLClassifier(
-        estimators=["linear", "random_forest"], max_trials=4,
-        schedule=SuccessiveHalving(searcher, eta=2, min_fidelity=0.5), **FAST,
+        estimators=estimators, max_trials=6,
+        schedule=SuccessiveHalving(Recording(plan.space, random_state=3), eta=2,
+                                   min_fidelity=0.5),
+        **FAST,
     ).fit(X, y)
-    assert set(clf.leaderboard_["fidelity"]) <= {0.5, 1.0}
+    trials = clf.history_.trials
+    assert {t.fidelity for t in trials} == {0.5, 1.0}
+    # every trial ran a configuration of the scheduler's searcher, first ones
+    # in the order it proposed them; promotions run them again
+    assert [t.config for t in trials if t.fidelity == 0.5] == proposed
+    assert all(t.config in proposed for t in trials)
+    # the searcher kept its own seed and (no) initial configurations: its
+    # proposals are those of a fresh copy, not the AutoML's portfolio
+    fresh = RandomSearch(plan.space, random_state=3)
+    assert proposed == [fresh.ask() for _ in proposed]
+    assert proposed[0] != AutoMLClassifier(
+        estimators=estimators, max_trials=1, **FAST
+    ).fit(X, y).history_.trials[0].config
 
 
 def test_same_seed_same_leaderboard_with_halving(binary_data):

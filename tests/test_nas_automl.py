@@ -179,21 +179,29 @@ def test_image_search_under_asha_uses_epochs(images):
     assert min(t.fidelity for t in automl.history_.trials) < 1
 
 
+def _fallback_max_time(net, **params):
+    """``max_time`` of the network refit when no trial finished."""
+    automl = AutoMLClassifier(estimators=[("net", net, {})], cv=2, random_state=0,
+                              **params)
+    with pytest.warns(UserWarning, match="No trial finished"):
+        automl.fit(*_table(80))
+    assert automl.best_family_ == "net" and np.isnan(automl.best_score_)
+    return automl.best_estimator_.get_params()["model__max_time"]
+
+
 def test_a_network_refit_without_a_cost_prediction_is_capped_by_the_budget():
     """The fallback refit (no trial finished) gets the time left as max_time."""
-    import time
-
-    from sklearn.pipeline import Pipeline
-
-    from sklearn_automl._automl import _bound_training_time
-
-    pipe = Pipeline([("model", CNNNetClassifier())])
-    _bound_training_time(pipe, time.monotonic() + 30, time_budget=60)
-    assert 25 < pipe.get_params()["model__max_time"] <= 30
-    # past the deadline: a tenth of the budget, so a model still comes back
-    _bound_training_time(pipe, time.monotonic() - 5, time_budget=60)
-    assert pipe.get_params()["model__max_time"] == pytest.approx(6.0)
+    # every trial stopped at its (instant) timeout: nearly all the budget is
+    # left, and the fit keeps its promise of time_budget * 1.05 + 1 seconds
+    timed_out = {"time_budget": 20, "trial_timeout": 1e-9, "max_trials": 2}
+    left = _fallback_max_time(MLPNetClassifier(max_epochs=2), **timed_out)
+    assert 15 < left <= 20 * 1.05 + 1
     # a user's tighter limit stays
-    pipe.set_params(model__max_time=2.0)
-    _bound_training_time(pipe, time.monotonic() + 30, time_budget=60)
-    assert pipe.get_params()["model__max_time"] == 2.0
+    assert _fallback_max_time(MLPNetClassifier(max_epochs=2, max_time=2.0),
+                              **timed_out) == 2.0
+
+
+def test_a_network_refit_past_the_deadline_still_gets_a_time_limit():
+    """Past the deadline the fallback network still stops, after a second or so."""
+    max_time = _fallback_max_time(MLPNetClassifier(max_epochs=2), time_budget=1e-6)
+    assert max_time is not None and 1.0 <= max_time <= 2.0
