@@ -26,7 +26,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ._budget import Budget
+from ._budget import FALLBACK_SHARE, Budget
 from ._checkpoint import Checkpoint, fingerprint_data
 from ._engine import SearchLoop
 from ._execution import DaskExecutor, make_executor
@@ -257,21 +257,23 @@ class BaseAutoML(BaseEstimator):
             if isinstance(executor, DaskExecutor):
                 n_threads = 1  # the cluster's workers own their cores
             try:
-                executor.start(
-                    X, y, splits, self.scorer_, classes=getattr(self, "classes_", None),
-                    subsample_seed=model_seed, return_oof=max_oof > 0,
-                )
                 loop = SearchLoop(
                     plan, scheduler, executor, budget, n_rows=X.shape[0],
                     n_splits=len(splits),
                     train_frac=float(np.mean([len(tr) for tr, _ in splits])) / len(y),
                     max_trials=self.max_trials, trial_timeout=self._trial_timeout(),
+                    timeout_after_success=self.trial_timeout == "auto",
                     n_threads=n_threads, model_seed=model_seed, max_oof_trials=max_oof,
                     ensemble=bool(self.ensemble_size) and max_oof >= 2,
                     refit_workers=executor.n_workers, checkpoint=checkpoint,
                     callbacks=self.callbacks, verbose=self.verbose,
                 )
                 with budget.phase("search"):
+                    executor.start(
+                        X, y, splits, self.scorer_,
+                        classes=getattr(self, "classes_", None),
+                        subsample_seed=model_seed, return_oof=max_oof > 0,
+                    )
                     history = loop.run()
                 self.history_ = history
                 self.n_trials_ = history.n_evaluated
@@ -286,7 +288,8 @@ class BaseAutoML(BaseEstimator):
                     self._refit(plan, history, members, executor, budget, X, y,
                                 model_seed, max(n_workers * n_threads, 1))
             finally:
-                executor.close()
+                with budget.phase("close"):
+                    executor.close()
         self.phase_times_ = budget.report()
         self.search_time_ = self.phase_times_["total"]
         if budget.bounded and budget.left() < -1:
@@ -498,13 +501,15 @@ class BaseAutoML(BaseEstimator):
                 UserWarning,
                 stacklevel=4,
             )
+            estimator = None
         else:
             config = best.config
-        estimator, members, threads = refit_final(
-            plan, members, config, executor=executor, budget=budget, X=X, y=y,
-            task=self._task, model_seed=model_seed, n_threads=n_threads,
-            method=self.ensemble, splitter=self._splitter, n_splits=self.n_splits_,
-        )
+            estimator, members, threads = refit_final(
+                plan, members, config, executor=executor, budget=budget, X=X, y=y,
+                task=self._task, model_seed=model_seed, n_threads=n_threads,
+                method=self.ensemble, splitter=self._splitter,
+                n_splits=self.n_splits_,
+            )
         if estimator is None:  # not even the best pipeline could be refit in time
             config = self._fallback_config(plan)
             if best is not None:
@@ -518,9 +523,10 @@ class BaseAutoML(BaseEstimator):
             best = None
             local = make_executor("sequential", 1)
             local.start(X, y, None, self.scorer_)
-            # a network trains for at most a tenth of the budget (max_time)
-            spare = Budget(None if not budget.bounded
-                           else max(0.1 * budget.time_budget, 1.0))
+            # the fallback's share of the budget was kept for it (a network
+            # stops at it: max_time); at least one second
+            spare = Budget(None if not budget.bounded else max(
+                budget.left(), FALLBACK_SHARE * budget.time_budget, 1.0))
             estimator, members, threads = refit_final(
                 plan, [], config, executor=local, budget=spare, X=X, y=y,
                 task=self._task, model_seed=model_seed, n_threads=1,

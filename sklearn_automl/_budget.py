@@ -14,8 +14,13 @@ a decision. The rules, in one place (the user guide repeats them):
   scaled to all rows, times :data:`REFIT_SAFETY`. The reserve follows the
   search: it is recomputed before each trial is submitted.
 - **A trial** must end by the search deadline as it stands when it is
-  submitted, and within ``trial_timeout``; a trial predicted (from its
-  family's measured cost) to overrun is skipped.
+  submitted, and within ``trial_timeout``; the ``"auto"`` timeout applies
+  once some trial has succeeded (before that, the first trials may use all
+  the search time: on big data and small budgets a validated model beats a
+  stream of timeouts); a trial
+  predicted (from its family's measured cost) to overrun is skipped. While
+  no trial has succeeded, :data:`FALLBACK_SHARE` of the budget is kept for
+  fitting the fallback baseline.
 - **Selection** (greedy ensemble selection) gets :data:`SELECTION_SHARE` of
   the budget (at least :data:`MIN_SELECTION_SECONDS`) and stops there with
   the best ensemble so far.
@@ -42,6 +47,9 @@ REFIT_SAFETY = 1.5
 ENSEMBLE_RESERVE_SHARE = 0.25
 #: candidates (besides the best) whose refit is reserved when ensembling
 ENSEMBLE_RESERVE_TRIALS = 4
+#: share of the budget kept, while no trial has succeeded, for fitting the
+#: fallback baseline should none succeed
+FALLBACK_SHARE = 0.1
 #: share of the budget for greedy ensemble selection
 SELECTION_SHARE = 0.03
 #: the least time selection is given
@@ -127,14 +135,17 @@ class Budget:
         ----------
         refit_seconds : list of float
             Predicted refit seconds (safety factor included) of the best
-            trial first, then of the next candidates best first.
+            trial first, then of the next candidates best first; empty
+            while no trial has succeeded.
         n_workers : int, default=1
             Refits running at once.
         ensemble : bool, default=False
             Whether members besides the best are refit (and selected).
         """
-        if not self.bounded or not refit_seconds:
+        if not self.bounded:
             return 0.0
+        if not refit_seconds:  # nothing validated yet: keep the fallback's share
+            return FALLBACK_SHARE * self.time_budget
         best = refit_seconds[0]
         if not ensemble:
             return best

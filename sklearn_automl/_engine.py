@@ -52,6 +52,9 @@ class SearchLoop:
     max_trials : int or None
     trial_timeout : float or None
         Seconds one trial may run.
+    timeout_after_success : bool
+        Apply ``trial_timeout`` only once a trial has succeeded (the
+        ``"auto"`` timeout: the first trials may use the search's time).
     n_threads : int
         Threads per trial (before each family's own limit).
     model_seed : int
@@ -77,7 +80,8 @@ class SearchLoop:
     """
 
     def __init__(self, plan, scheduler, executor, budget, *, n_rows, n_splits,
-                 train_frac, max_trials=None, trial_timeout=None, n_threads=1,
+                 train_frac, max_trials=None, trial_timeout=None,
+                 timeout_after_success=False, n_threads=1,
                  model_seed=0, max_oof_trials=0, ensemble=False, refit_workers=1,
                  checkpoint=None, callbacks=None, verbose=0):
         self.plan = plan
@@ -89,6 +93,7 @@ class SearchLoop:
         self.train_frac = train_frac
         self.max_trials = max_trials
         self.trial_timeout = trial_timeout
+        self.timeout_after_success = timeout_after_success
         self.n_threads = n_threads
         self.model_seed = model_seed
         self.ensemble = ensemble
@@ -206,8 +211,10 @@ class SearchLoop:
     def reserve(self):
         """Seconds the search leaves for selection and refits (see Budget)."""
         best = self.history.best()
-        if best is None or not self.budget.bounded:
+        if not self.budget.bounded:
             return 0.0
+        if best is None:
+            return self.budget.refit_reserve([])
         seconds = [refit_seconds(best, self.train_frac)]
         if self.ensemble:
             seconds += [refit_seconds(t, self.train_frac)
@@ -256,7 +263,10 @@ class SearchLoop:
             config, random_state=self.model_seed, n_jobs=threads,
             iteration_fraction=iterations,
         )
-        deadline = self.budget.trial_deadline(search_deadline, self.trial_timeout)
+        timeout = self.trial_timeout
+        if self.timeout_after_success and not self.history.successful:
+            timeout = None  # the first trials may use the search's time (Budget)
+        deadline = self.budget.trial_deadline(search_deadline, timeout)
         return {
             "estimator": pipeline, "trial_id": trial_id, "config": config,
             "family": family, "params": params, "deadline": deadline,

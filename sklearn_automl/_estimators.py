@@ -130,7 +130,10 @@ class AutoMLClassifier(ClassifierMixin, BaseAutoML):
         Wall-clock seconds one trial may run; past it the trial is stopped,
         or its worker process killed (then replaced), and it is recorded as
         ``"timeout"``. ``"auto"``: a quarter of ``time_budget`` (none
-        without a budget). Every trial also stops at the budget's end.
+        without a budget), applied once some trial has succeeded: until
+        then the first trials may use the search's whole time, so that big
+        data under a small budget still yields a validated model. Every
+        trial also stops at the budget's end.
     trial_memory_limit : float or None, default=None
         Megabytes a trial may allocate on top of what its worker holds; a
         trial over it is stopped (``MemoryError`` under an address-space
@@ -314,7 +317,8 @@ class AutoMLRegressor(RegressorMixin, BaseAutoML):
             None, default=None
         Where trials run (see :class:`AutoMLClassifier`).
     trial_timeout : float, "auto" or None, default="auto"
-        Seconds one trial may run (``"auto"``: a quarter of the budget).
+        Seconds one trial may run (``"auto"``: a quarter of the budget, once
+        some trial has succeeded; see :class:`AutoMLClassifier`).
     trial_memory_limit : float or None, default=None
         Megabytes a trial may allocate.
     checkpoint : str, path-like or None, default=None
