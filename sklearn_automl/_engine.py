@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import logging
 import math
-import time
 import warnings
 
 import numpy as np
@@ -194,11 +193,11 @@ class SearchLoop:
         if self.budget.bounded and hasattr(searcher, "cheap_proposals"):
             elapsed = self.budget.now() - search_start
             searcher.cheap_proposals = self.searcher_time > SEARCHER_SHARE * elapsed
-        t0 = time.perf_counter()
+        t0 = self.budget.now()
         try:
             return self.scheduler.next_job()
         finally:
-            self.searcher_time += time.perf_counter() - t0
+            self.searcher_time += self.budget.now() - t0
 
     # ------------------------------------------------------------- budget
     def refit_candidates(self):
@@ -290,9 +289,9 @@ class SearchLoop:
 
     def _record(self, result, job, issued_after, progress):
         """Report a finished trial everywhere; whether a callback stops the search."""
-        t0 = time.perf_counter()
+        t0 = self.budget.now()
         self.scheduler.report(job, result.mean_score if result.ok else None)
-        self.searcher_time += time.perf_counter() - t0
+        self.searcher_time += self.budget.now() - t0
         history = self.history
         history.append(result)
         if self.checkpoint is not None:
