@@ -608,6 +608,51 @@ class BaseAutoML(BaseEstimator):
             )
         return export_code(self, path, overwrite=overwrite)
 
+    def summary(self):
+        """What the search did: time per phase, trials, families, ensemble.
+
+        A thin call to :func:`sklearn_automl.inspection.fit_summary`;
+        ``print(search.summary())`` shows the report. Read more in
+        :ref:`inspection`.
+
+        Returns
+        -------
+        summary : :class:`~sklearn_automl.inspection.FitSummary`
+        """
+        from .inspection import fit_summary
+
+        return fit_summary(self)
+
+    def feature_importances(self, X, y, *, n_repeats=5, max_samples=1.0,
+                            random_state=None, n_jobs=None):
+        """Permutation importance of the input columns for the final model.
+
+        A thin call to :func:`sklearn_automl.inspection.permutation_importances`
+        with this search's scorer. Read more in :ref:`inspection`.
+
+        Parameters
+        ----------
+        X : {array-like, DataFrame} of shape (n_samples, n_features)
+            Preferably held-out data, with the columns seen in ``fit``.
+        y : array-like of shape (n_samples,)
+        n_repeats : int, default=5
+        max_samples : int or float, default=1.0
+        random_state : int, RandomState or None, default=None
+        n_jobs : int or None, default=None
+
+        Returns
+        -------
+        importances : DataFrame
+            One row per input column, most important first:
+            ``importance_mean``, ``importance_std``, ``repeat_<k>``.
+        """
+        from .inspection import permutation_importances
+
+        return permutation_importances(
+            self, X, y, n_repeats=n_repeats, max_samples=max_samples,
+            random_state=random_state, n_jobs=n_jobs,
+        )
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = True

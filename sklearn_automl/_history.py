@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -59,6 +60,11 @@ class TrialResult:
     estimator : estimator or None
         The pipeline fitted on all rows, for a refit task
         (``evaluate(..., refit=True)``); ``None`` for a trial.
+    finished_at : float
+        Seconds from the start of the search to when the result was
+        recorded in the :class:`History` (NaN before that). For display
+        only (the search history plot's time axis); trials replayed from a
+        checkpoint carry the time they were replayed.
     """
 
     trial_id: int
@@ -77,6 +83,7 @@ class TrialResult:
     fidelity: float = 1.0
     duration: float = 0.0
     estimator: object = None
+    finished_at: float = math.nan
 
     @property
     def ok(self):
@@ -103,11 +110,15 @@ class History:
         self.max_oof_trials = max_oof_trials
         self.trials = []
         self.n_evaluated = 0
+        # when the search started, for each result's finished_at (display only)
+        self._start = time.perf_counter()
 
     def __len__(self):
         return len(self.trials)
 
     def append(self, result):
+        if math.isnan(result.finished_at):
+            result.finished_at = time.perf_counter() - self._start
         self.trials.append(result)
         if result.status != "skipped":
             self.n_evaluated += 1

@@ -83,7 +83,10 @@ def _cmd_fit(args):
     if out.parent and not out.parent.exists():
         raise UsageError(f"output folder does not exist: {out.parent}")
     joblib.dump(model, out)
-    print(model.leaderboard_.drop(columns=["params", "error"]).head(10).to_string())
+    print(model.summary())
+    print("\nTop trials:")
+    print(model.leaderboard_.drop(columns=["params", "error"]).head(10).to_string(
+        index=False))
     print(f"\nbest: {model.best_family_} score={model.best_score_:.5f}  saved to {out}")
     return 0
 

@@ -23,7 +23,11 @@ def test_fit_then_predict(csv_file, tmp_path, capsys):
     rc = main(["fit", str(csv_file), "--target", "target", "--max-trials", "2",
                "--output", str(model)])
     assert rc == 0 and model.exists()
-    assert "best:" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    # the fit summary first, then the leaderboard's top and the best model
+    assert printed.index("Trials per family and status") < printed.index("Top trials")
+    assert "Final model:" in printed and "Input columns (6)" in printed
+    assert "best:" in printed
     out = tmp_path / "pred.csv"
     data = pd.read_csv(csv_file).drop(columns=["target"])
     data.to_csv(tmp_path / "new.csv", index=False)
