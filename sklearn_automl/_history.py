@@ -65,6 +65,12 @@ class TrialResult:
         recorded in the :class:`History` (NaN before that). For display
         only (the search history plot's time axis); trials replayed from a
         checkpoint carry the time they were replayed.
+    profile : dict
+        The model's hardware profile where one was measured (the networks:
+        ``n_params``, ``flops``, ``predict_latency_s_per_row`` at batch 256,
+        ``predict_latency_s_per_row_batch1``, ``peak_memory_mb``,
+        ``model_size_bytes``, ``device``); empty otherwise. Each entry is a
+        column of the leaderboard.
     """
 
     trial_id: int
@@ -84,6 +90,7 @@ class TrialResult:
     duration: float = 0.0
     estimator: object = None
     finished_at: float = math.nan
+    profile: dict = field(default_factory=dict)
 
     @property
     def ok(self):
@@ -203,12 +210,16 @@ class History:
         weights : dict of int -> float, optional
             Weight of each trial (by ``trial_id``) in the final model, shown
             in the ``"weight"`` column (0 for trials not in it).
+
+        Trials with a hardware profile (:attr:`TrialResult.profile`) add
+        one column per profile entry, before ``"status"`` (missing: NaN).
         """
         weights = weights or {}
+        profile_cols = list(dict.fromkeys(k for t in self.trials for k in t.profile))
         cols = [
             "rank", "trial_id", "family", "fidelity", "mean_score", "std_score",
             "weight", "fit_time",
-            "predict_time", "status", "error", "params",
+            "predict_time", *profile_cols, "status", "error", "params",
         ]
         if not self.trials:
             return pd.DataFrame(columns=cols)
@@ -224,6 +235,7 @@ class History:
                 "weight": float(weights.get(t.trial_id, 0.0)),
                 "fit_time": t.fit_time,
                 "predict_time": t.predict_time,
+                **{k: t.profile.get(k, math.nan) for k in profile_cols},
                 "status": t.status,
                 "error": t.error,
                 "params": t.params,
