@@ -1,7 +1,7 @@
 """
-==========================================
+==============================================
 REINFORCE: an LSTM controller learns to search
-==========================================
+==============================================
 
 With ``strategy="reinforce"``, an LSTM controller emits the architecture
 decisions one after the other and is trained by policy gradient on the
@@ -37,4 +37,10 @@ X, y = load_digits(return_X_y=True)
 nas = NASClassifier(strategy="reinforce", max_trials=8, max_epochs=10,
                     time_budget=None, random_state=0).fit(X, y)
 print("baseline after the search:", round(nas.searcher_.baseline_, 3))
-[(r["config"]["n_blocks"], round(r["score"], 3)) for r in nas.history_]
+
+# %%
+# Each trial is a :class:`~sklearn_automl.TrialResult` in ``history_.trials``:
+# its ``config`` holds the controller's decisions (``"mlp_net__<decision>"``)
+# and ``mean_score`` the held-out accuracy it was rewarded with.
+[(t.trial_id, t.config["mlp_net__n_blocks"], round(t.mean_score, 3))
+ for t in nas.history_.trials]

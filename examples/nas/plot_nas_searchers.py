@@ -34,6 +34,14 @@ for strategy in ("random", "bayesian", "evolutionary"):
 # %%
 # Epochs as the fidelity of ASHA
 # ------------------------------
+# Each trial's ``fidelity`` is the share of ``max_epochs`` it trained for; the
+# leaderboard ranks the trials at the highest fidelity first.
 nas = NASClassifier(strategy="random", schedule="asha", max_trials=12, max_epochs=9,
                     time_budget=None, random_state=0).fit(X_train, y_train)
-[(r["epochs"], round(r["score"], 3)) for r in nas.history_]
+nas.leaderboard_[["trial_id", "fidelity", "mean_score", "fit_time", "status"]]
+
+# %%
+# The search history: hollow points are trials stopped at fewer epochs.
+from sklearn_automl.inspection import SearchHistoryDisplay
+
+display = SearchHistoryDisplay.from_estimator(nas, x="trial")

@@ -4,7 +4,7 @@ Quickstart: an AutoML classifier
 =================================
 
 This example fits :class:`~sklearn_automl.AutoMLClassifier` on the breast
-cancer data set that ships with scikit-learn. Within a time budget of 20
+cancer data set that ships with scikit-learn. Within a time budget of 15
 seconds it searches pipelines (a featurizer followed by a model family and
 its hyperparameters), scores each by cross-validation and refits the best one
 on all the training data. We then look at the leaderboard and measure the
@@ -34,7 +34,7 @@ X_train.shape, X_test.shape
 # scoring for a binary target is ROC AUC.
 from sklearn_automl import AutoMLClassifier
 
-clf = AutoMLClassifier(time_budget=20, random_state=0)
+clf = AutoMLClassifier(time_budget=15, random_state=0)
 clf.fit(X_train, y_train)
 
 print(f"{clf.n_trials_} trials in {clf.search_time_:.1f} s")
@@ -69,26 +69,21 @@ print(f"test ROC AUC: {roc_auc_score(y_test, proba):.4f}")
 print(f"test accuracy: {accuracy_score(y_test, clf.predict(X_test)):.4f}")
 
 # %%
+# What the search did
+# -------------------
+# ``summary()`` is the report to read first: the time each phase took, the
+# trials per model family and status, each family's best score, the members
+# of the final model and the kinds of the input columns.
+print(clf.summary())
+
+# %%
 # How the search progressed
 # -------------------------
-# Each point is one trial's cross-validated score; the line is the best score
-# found so far. The first trials are each family's default configuration,
-# the following ones random draws from the search space.
-import matplotlib.pyplot as plt
-import numpy as np
+# Each point is one trial's cross-validated score, coloured by model family;
+# the line is the best score so far. The first trials are the cheapest
+# family's defaults and the configurations of the portfolio, the following
+# ones random draws from the search space. More plots are shown in
+# :ref:`sphx_glr_auto_examples_inspection_plot_inspection.py`.
+from sklearn_automl.inspection import SearchHistoryDisplay
 
-results = clf.cv_results_
-scores = np.asarray(results["mean_test_score"], dtype=float)
-best_so_far = np.fmax.accumulate(np.where(np.isnan(scores), -np.inf, scores))
-
-fig, ax = plt.subplots(figsize=(6, 3.5))
-for family in np.unique(results["family"]):
-    mask = results["family"] == family
-    ax.scatter(results["trial_id"][mask], scores[mask], label=family, s=20)
-ax.step(results["trial_id"], best_so_far, where="post", color="black", label="best")
-ax.set_xlabel("trial")
-ax.set_ylabel("cross-validated ROC AUC")
-ax.set_ylim(max(np.nanmin(scores), 0.9), 1.0)
-ax.legend(fontsize="small", loc="lower right")
-fig.tight_layout()
-plt.show()
+display = SearchHistoryDisplay.from_estimator(clf)

@@ -83,13 +83,13 @@ class FeatureSelector(SelectorMixin, BaseEstimator):
 
     Attributes
     ----------
-    scores_ : ndarray of shape (n_features_in_,)
+    scores_ : ndarray of shape (n_features,)
         Importance of each feature (higher is better).
-    threshold_ : ndarray of shape (n_features_in_,) or None
+    threshold_ : ndarray of shape (n_features,) or None
         With ``k="auto"``, the score each feature had to exceed: the best
         score of a shadow of the same type (discrete or continuous), or 0
         for ``"l1"`` (the BIC-chosen model's non-zero coefficients).
-    support_ : ndarray of bool, shape (n_features_in_,)
+    support_ : ndarray of bool, shape (n_features,)
         The kept features.
     n_features_in_ : int
         Number of features seen in ``fit``.
