@@ -261,3 +261,18 @@ def test_displays_draw_on_given_axes(search):
         assert display.ax_ is ax and display.figure_ is fig
     with pytest.raises(ValueError, match="fitted"):
         SearchHistoryDisplay.from_estimator(AutoMLClassifier())
+
+
+def test_a_family_has_one_colour_in_every_plot(search):
+    history = SearchHistoryDisplay.from_estimator(search)
+    families = FamilyScoreDisplay.from_estimator(search)
+    ensemble = EnsembleWeightsDisplay.from_estimator(search)
+    pareto = ParetoFrontDisplay.from_estimator(search)
+    board = search.leaderboard_.set_index("trial_id")
+    for family in families.scatter_:
+        colour = tuple(history.scatter_[family].get_edgecolors()[0])
+        assert tuple(families.scatter_[family].get_facecolors()[0][:3]) == colour[:3]
+        assert tuple(pareto.scatter_[family].get_facecolors()[0][:3]) == colour[:3]
+    for bar, trial in zip(ensemble.bars_.patches, ensemble.members["trial_id"]):
+        colour = history.scatter_[board.loc[trial, "family"]].get_edgecolors()[0]
+        assert tuple(bar.get_facecolor()[:3]) == tuple(colour[:3])

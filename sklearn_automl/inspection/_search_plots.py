@@ -8,6 +8,7 @@ from ._base import (
     STATUS_MARKERS,
     check_search,
     family_colors,
+    family_order,
     get_axes,
     score_name,
     trial_table,
@@ -38,6 +39,10 @@ class SearchHistoryDisplay:
         search started).
     score_name : str, default="score"
         The scorer's name, for the y axis.
+    family_order : list of str, default=None
+        The families in the order that sets their colours (the order they
+        were first tried, when made by :meth:`from_estimator`, so that the
+        plots of one search colour a family alike).
 
     Attributes
     ----------
@@ -69,9 +74,10 @@ class SearchHistoryDisplay:
     'trial'
     """
 
-    def __init__(self, trials, *, score_name="score"):
+    def __init__(self, trials, *, score_name="score", family_order=None):
         self.trials = trials
         self.score_name = score_name
+        self.family_order = family_order
 
     @classmethod
     def from_estimator(cls, estimator, *, x="time", ax=None, best_so_far=True,
@@ -97,7 +103,8 @@ class SearchHistoryDisplay:
         display : SearchHistoryDisplay
         """
         check_search(estimator)
-        display = cls(trial_table(estimator), score_name=score_name(estimator))
+        display = cls(trial_table(estimator), score_name=score_name(estimator),
+                      family_order=family_order(estimator))
         return display.plot(x=x, ax=ax, best_so_far=best_so_far, legend=legend)
 
     def plot(self, *, x="time", ax=None, best_so_far=True, legend=True):
@@ -121,7 +128,7 @@ class SearchHistoryDisplay:
         xs = (t["elapsed"] if x == "time" else t["trial_id"]).to_numpy(float)
         ok = (t["status"] == "ok").to_numpy()
         top = t.loc[ok, "fidelity"].max() if ok.any() else 1.0
-        colors = family_colors(t["family"])
+        colors = family_colors(t["family"], self.family_order)
         self.scatter_ = {}
         for family, color in colors.items():
             mask = ok & (t["family"] == family).to_numpy()
@@ -139,7 +146,7 @@ class SearchHistoryDisplay:
             if mask.any():
                 # x in data, y in axes units: at the bottom, whatever the scores
                 self.unscored_[status] = ax.scatter(
-                    xs[mask], np.full(mask.sum(), 0.03), marker=marker, color=color,
+                    xs[mask], np.full(mask.sum(), 0.04), marker=marker, color=color,
                     s=36, transform=ax.get_xaxis_transform(), clip_on=False,
                     label=f"{status} ({mask.sum()})", zorder=3,
                 )
@@ -155,11 +162,17 @@ class SearchHistoryDisplay:
                 where="post", color="black", linewidth=1.2, label="best so far",
                 zorder=2,
             )
+        if self.unscored_ and ok.any():
+            # a band below the scores for the markers of unscored trials
+            low, high = t.loc[ok, "mean_score"].min(), t.loc[ok, "mean_score"].max()
+            span = (high - low) or max(abs(high), 1.0) * 0.1
+            ax.set_ylim(low - 0.15 * span, high + 0.05 * span)
         ax.set_xlabel(_X_LABELS[x])
         ax.set_ylabel(f"cross-validated {self.score_name}")
         ax.set_title("Search history")
         if legend and (self.scatter_ or self.unscored_):
-            ax.legend(fontsize="small", loc="best")
+            ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1),
+                      borderaxespad=0)
         self.ax_, self.figure_ = ax, fig
         return self
 
@@ -179,6 +192,10 @@ class FamilyScoreDisplay:
     scores : dict of str -> ndarray
         Each family's scores, in the order to draw them (top first).
     score_name : str, default="score"
+    family_order : list of str, default=None
+        The families in the order that sets their colours (the order they
+        were first tried, when made by :meth:`from_estimator`, so that the
+        plots of one search colour a family alike).
 
     Attributes
     ----------
@@ -208,9 +225,10 @@ class FamilyScoreDisplay:
     ['knn', 'linear']
     """
 
-    def __init__(self, scores, *, score_name="score"):
+    def __init__(self, scores, *, score_name="score", family_order=None):
         self.scores = scores
         self.score_name = score_name
+        self.family_order = family_order
 
     @classmethod
     def from_estimator(cls, estimator, *, ax=None, random_state=0):
@@ -234,7 +252,8 @@ class FamilyScoreDisplay:
         ok = ok[ok["fidelity"] >= ok["fidelity"].max()] if len(ok) else ok
         best = ok.groupby("family")["mean_score"].max().sort_values(ascending=False)
         scores = {f: ok.loc[ok["family"] == f, "mean_score"].to_numpy() for f in best.index}
-        display = cls(scores, score_name=score_name(estimator))
+        display = cls(scores, score_name=score_name(estimator),
+                      family_order=family_order(estimator))
         return display.plot(ax=ax, random_state=random_state)
 
     def plot(self, *, ax=None, random_state=0):
@@ -252,7 +271,7 @@ class FamilyScoreDisplay:
         fig, ax = get_axes(ax)
         rng = np.random.default_rng(random_state)
         families = list(self.scores)
-        colors = family_colors(families)
+        colors = family_colors(families, self.family_order)
         # top first: the first family at the highest position
         positions = np.arange(len(families), 0, -1)
         self.boxplot_ = ax.boxplot(
