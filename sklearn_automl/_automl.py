@@ -34,6 +34,7 @@ from ._metalearning import portfolio_configs
 from ._plan import ImagePlan, make_image_plan, make_plan
 from ._refit import choose_members, refit_final
 from ._resources import available_cores
+from ._scoring import fold_safe_scorer
 from ._splits import make_splits
 from ._validation import check_predict_input, validate_training_data
 from .search import (
@@ -232,7 +233,7 @@ class BaseAutoML(BaseEstimator):
                     images=self.input_shape_ is not None,
                 )
                 self.n_splits_ = len(splits)
-                self.scorer_ = self._make_scorer()
+                self.scorer_ = self._make_scorer(y, splits)
                 model_seed = int(rng.randint(np.iinfo(np.int32).max))
             with budget.phase(self._warm_start_phase):
                 searcher = self._make_searcher(plan, rng, X, y, budget=budget)
@@ -350,18 +351,31 @@ class BaseAutoML(BaseEstimator):
             if handler is not None:
                 logger.removeHandler(handler)
             logger.setLevel(old)
-    def _make_scorer(self):
+    def _make_scorer(self, y=None, splits=None):
+        """The search's scorer; with ``splits``, one defined on every fold.
+
+        A metric undefined on some validation fold (see :mod:`._scoring`) is
+        replaced by log loss over all classes or the mean squared error.
+        """
         scoring = self.scoring if self.scoring is not None else self._default_scoring()
         if isinstance(scoring, str):
             try:
-                return get_scorer(scoring)
+                scorer = get_scorer(scoring)
             except ValueError:
                 raise ValueError(
                     f"scoring={scoring!r} is not a scikit-learn scorer name; see "
                     "sklearn.metrics.get_scorer_names() for the valid ones, or pass "
                     "a callable scorer(estimator, X, y)."
                 ) from None
-        return check_scoring(self, scoring=scoring)
+        else:
+            scorer = check_scoring(self, scoring=scoring)
+        if splits is None:
+            return scorer
+        return fold_safe_scorer(
+            scorer, y, splits, classes=getattr(self, "classes_", None),
+            scoring_name=scoring if isinstance(scoring, str) else repr(scorer),
+            given=self.scoring is not None,
+        )
 
     def _make_searcher(self, plan, rng, X=None, y=None, *, budget=None):
         seed = int(rng.randint(np.iinfo(np.int32).max))

@@ -6,6 +6,7 @@ and what would be right, before any search work starts.
 
 from __future__ import annotations
 
+import numbers
 import warnings
 
 import numpy as np
@@ -24,6 +25,9 @@ __all__ = [
     "validate_regression_target",
     "validate_training_data",
 ]
+
+#: largest |y| of a regression target (its square and sums must stay finite)
+MAX_TARGET_MAGNITUDE = 1e100
 
 
 def validate_training_data(estimator, X, y):
@@ -50,6 +54,7 @@ def validate_training_data(estimator, X, y):
         estimator.input_shape_ = image_batch(X[:1], estimator.input_shape).shape[1:]
     elif isinstance(X, pd.DataFrame):
         check_frame(X)
+        X = dense_columns(X)
         validate_data(estimator, X, reset=True, skip_check_array=True)
     else:
         if hasattr(X, "tocsr") or hasattr(X, "toarray"):
@@ -87,10 +92,13 @@ def check_predict_input(estimator, X):
             )
         validate_data(estimator, X, reset=False, skip_check_array=True)
         check_frame(X)
-        return X
-    if isinstance(X, pd.DataFrame) and not is_numeric_frame(X):
-        validate_data(estimator, X, reset=False, skip_check_array=True)
-        return X
+        return dense_columns(X)
+    if isinstance(X, pd.DataFrame):
+        check_frame(X)
+        X = dense_columns(X)
+        if not is_numeric_frame(X):
+            validate_data(estimator, X, reset=False, skip_check_array=True)
+            return X
     return validate_data(
         estimator, X, reset=False, dtype="numeric", ensure_all_finite="allow-nan"
     )
@@ -104,6 +112,7 @@ def validate_classification_target(y, name):
             "y contains missing values (NaN/None); drop those rows or fill "
             "them before fitting."
         )
+    _check_label_types(y)
     kind = type_of_target(y)
     if kind in ("continuous", "continuous-multioutput"):
         raise ValueError(
@@ -137,11 +146,39 @@ def validate_regression_target(y, name):
         )
     if np.isinf(y).any():
         raise ValueError("y contains infinity; the target must be finite.")
+    largest = float(np.max(np.abs(y)))
+    if largest > MAX_TARGET_MAGNITUDE:
+        raise ValueError(
+            f"y has values up to {largest:.3g} in magnitude; errors and scores "
+            f"square the target, which overflows beyond {MAX_TARGET_MAGNITUDE:g}. "
+            "Rescale y (divide it by a power of ten) and scale the predictions back."
+        )
     return y
 
 
+def _check_label_types(y):
+    """Class labels of one type: strings, or numbers (booleans count as such)."""
+    if y.dtype != object:
+        return
+    groups = {}
+    for value in pd.unique(y):
+        group = "str" if isinstance(value, str) else (
+            "number" if isinstance(value, numbers.Number) else type(value).__name__)
+        groups.setdefault(group, value)
+    if len(groups) > 1:
+        examples = ", ".join(f"{v!r} ({g})" for g, v in groups.items())
+        raise ValueError(
+            f"y mixes label types: {examples}; class labels must be all strings or "
+            "all numbers, e.g. y.astype(str)."
+        )
+
+
 def check_frame(X):
-    """A DataFrame with rows, columns, unique names and no infinity."""
+    """A DataFrame with rows, columns, unique names and values we can featurize.
+
+    Raises a ``ValueError`` naming the column for infinity, complex numbers
+    and bytes that are not UTF-8 text.
+    """
     if X.shape[0] == 0 or X.shape[1] == 0:
         raise ValueError(
             f"X is empty (shape {X.shape}); at least one row and one column are "
@@ -151,8 +188,17 @@ def check_frame(X):
     if dup:
         raise ValueError(f"X has duplicated column names: {dup}; names must be unique.")
     for name, col in X.items():
-        if pd.api.types.is_numeric_dtype(col.dtype) and not pd.api.types.is_bool_dtype(
-            col.dtype
+        dtype = col.dtype
+        if isinstance(dtype, pd.SparseDtype):
+            dtype = dtype.subtype
+        if pd.api.types.is_complex_dtype(dtype):
+            raise ValueError(
+                f"Column {name!r} holds complex numbers ({dtype}), which the models "
+                f"cannot take; pass its parts as two real columns, e.g. "
+                f"X[{name!r}].to_numpy().real and .imag."
+            )
+        if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(
+            dtype
         ):
             values = col.to_numpy(dtype=float, na_value=np.nan)
             if np.isinf(values).any():
@@ -160,8 +206,48 @@ def check_frame(X):
                     f"Column {name!r} contains infinity; replace it with a finite "
                     "value or NaN (missing)."
                 )
-            if np.iscomplexobj(values):
-                raise ValueError(f"Column {name!r}: complex data not supported.")
+        elif dtype == object:
+            _check_objects(col, name)
+
+
+def _check_objects(col, name):
+    """Bytes must be UTF-8 text and numbers not complex, naming the column."""
+    kind = pd.api.types.infer_dtype(col, skipna=True)
+    if kind not in ("bytes", "mixed", "mixed-integer", "complex"):
+        return
+    for value in pd.unique(col.to_numpy(dtype=object)):
+        if isinstance(value, bytes):
+            try:
+                value.decode("utf-8")
+            except UnicodeDecodeError:
+                raise ValueError(
+                    f"Column {name!r} holds bytes that are not UTF-8 text (e.g. "
+                    f"{value[:20]!r}); decode the column to str first, e.g. "
+                    f"X[{name!r}].str.decode('latin-1')."
+                ) from None
+        elif isinstance(value, complex | np.complexfloating):
+            raise ValueError(  # noqa: TRY004 - as for a complex dtype column
+                f"Column {name!r} holds complex numbers (e.g. {value!r}), which the "
+                "models cannot take; pass the real and imaginary parts as two "
+                "columns."
+            )
+
+
+def dense_columns(X):
+    """``X`` with its sparse (``pd.SparseDtype``) columns made dense.
+
+    Sparse columns are featurized like dense ones; scikit-learn's array
+    conversion of a sparse frame cannot take a NaN fill value.
+    """
+    sparse = [name for name, dtype in X.dtypes.items()
+              if isinstance(dtype, pd.SparseDtype)]
+    if not sparse:
+        return X
+    X = X.copy(deep=False)
+    for j, dtype in enumerate(X.dtypes):
+        if isinstance(dtype, pd.SparseDtype):
+            X.isetitem(j, X.iloc[:, j].sparse.to_dense())
+    return X
 
 
 def ndim(X):

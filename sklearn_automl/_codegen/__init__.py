@@ -232,6 +232,9 @@ def _n_samples(automl):
 
 
 def _scoring_name(automl):
+    scorer = getattr(automl, "scorer_", None)
+    if hasattr(scorer, "replaces"):  # a fallback for a metric undefined on folds
+        return repr(scorer)
     if isinstance(automl.scoring, str):
         return automl.scoring
     if automl.scoring is None and hasattr(automl, "_default_scoring"):

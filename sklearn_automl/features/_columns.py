@@ -145,7 +145,13 @@ def infer_column_kinds(X, *, kinds=None, cardinality_threshold=32, return_reason
         if get is None:
             kind, why = _array_kind(X[:, j])
         else:
-            kind, why = _column_kind(get(name), name, cardinality_threshold)
+            try:
+                kind, why = _column_kind(get(name), name, cardinality_threshold)
+            except UnicodeDecodeError:
+                raise ValueError(
+                    f"Column {name!r} holds bytes that are not UTF-8 text; decode "
+                    "it to str first (e.g. with .str.decode('latin-1'))."
+                ) from None
         out[name], reasons[name] = kind, why
     return (out, reasons) if return_reasons else out
 

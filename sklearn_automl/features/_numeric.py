@@ -8,6 +8,7 @@ the package).
 from __future__ import annotations
 
 import numbers
+import warnings
 from typing import ClassVar
 
 import numpy as np
@@ -32,7 +33,7 @@ __all__ = ["MissingValueIndicator", "NumericTransformer"]
 _POWER_FIT_ROWS = 100_000
 
 
-def as_float_array(X, dtype=np.float64, copy=True):
+def as_float_array(X, dtype=np.float64, copy=True, scale=None, fit_scale=False):
     """Columns of ``X`` as one float array; a clear error names a bad column.
 
     Booleans become 0/1, timedeltas seconds, strings that hold numbers their
@@ -40,20 +41,82 @@ def as_float_array(X, dtype=np.float64, copy=True):
     NaN. A value that is not a number (a column whose type changed since
     ``fit``, say) or an infinity raises a ``ValueError`` naming the column.
     With ``copy=False`` a float array of ``dtype`` is returned as is.
+
+    Each column is converted in float64, multiplied by its entry of
+    ``scale`` (``fit_scale=True`` learns it: see :func:`magnitude_scale`;
+    the array is then returned too), and cast to ``dtype``; a value beyond
+    the range of ``dtype`` becomes its largest finite value of that sign,
+    never an infinity.
     """
     if not isinstance(X, pd.DataFrame):
         X = np.asarray(X)
         if X.dtype.kind in "biuf":
-            out = X.astype(dtype, copy=copy or not X.flags.writeable)
-            _check_finite(out, range(out.shape[1]))
-            return out
+            _check_finite(X, range(X.shape[1]))
+            if fit_scale:
+                scale = magnitude_scale(X.astype(np.float64, copy=False))
+            if scale is not None and np.any(scale != 1):
+                out = _cast(X.astype(np.float64) * scale, dtype, copy=False)
+            else:
+                out = _cast(X, dtype, copy=copy or not X.flags.writeable)
+            return (out, scale) if fit_scale else out
         X = pd.DataFrame(X, copy=False)
     n, m = X.shape
     out = np.empty((n, m), dtype=dtype, order="F")
+    if fit_scale:
+        scale = np.ones(m)
+    infinite = []
     for j in range(m):
-        out[:, j] = _column_to_float(X.iloc[:, j], X.columns[j])
-    _check_finite(out, X.columns)
-    return out
+        values = _column_to_float(X.iloc[:, j], X.columns[j])
+        if np.isinf(values).any():
+            infinite.append(X.columns[j])
+            continue
+        if fit_scale:
+            scale[j] = magnitude_scale(values[:, None])[0]
+        if scale is not None and scale[j] != 1:
+            values = values * scale[j]
+        out[:, j] = _cast(values, dtype, copy=False)
+    if infinite:
+        _check_finite(np.full((1, len(infinite)), np.inf), infinite)
+    return (out, scale) if fit_scale else out
+
+
+#: columns whose largest magnitude lies outside this range are rescaled
+MAGNITUDE_RANGE = (1e-30, 1e30)
+
+
+def magnitude_scale(values):
+    """Per-column powers of two that bring extreme magnitudes near 1.
+
+    A column whose largest finite magnitude exceeds ``MAGNITUDE_RANGE[1]``
+    (it would overflow float32, and its squares float64 in a scaler), or is
+    below ``MAGNITUDE_RANGE[0]`` without being 0 (it would underflow float32),
+    gets the power of two that brings that magnitude into [0.5, 2); other
+    columns get 1. A power of two is exact in binary floating point, and a
+    positive factor keeps the order of the values, so trees split alike.
+    """
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns
+        largest = np.nanmax(np.abs(values), axis=0) if len(values) else np.zeros(
+            values.shape[1])
+    largest = np.nan_to_num(np.atleast_1d(largest), nan=0.0)
+    low, high = MAGNITUDE_RANGE
+    extreme = (largest > high) | ((largest > 0) & (largest < low))
+    scale = np.ones(len(largest))
+    scale[extreme] = np.exp2(-np.round(np.log2(largest[extreme])))
+    return scale
+
+
+def _cast(values, dtype, copy):
+    """``values`` as ``dtype``, clipped to its finite range."""
+    limit = np.finfo(dtype).max
+    if values.dtype.itemsize > np.dtype(dtype).itemsize and values.size:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all NaN
+            over = np.nanmax(values) > limit or np.nanmin(values) < -limit
+        if over:
+            values = np.clip(values, -limit, limit)
+            copy = False
+    return values.astype(dtype, copy=copy)
 
 
 def _column_to_float(col, name):
@@ -111,7 +174,8 @@ class NumericTransformer(TransformerMixin, BaseEstimator):
         How missing values are filled (statistics of ``fit``). ``None``
         keeps NaN, for models that handle it (gradient boosting, forests).
         A column that is all missing in ``fit`` is kept (so the output keeps
-        its width) and filled with 0, or ``fill_value`` for ``"constant"``.
+        its width) and filled with 0, or ``fill_value`` for ``"constant"``
+        (with ``None`` too: with 0).
     fill_value : float, default=0.0
         Value of ``imputer="constant"``.
     add_indicator : bool, default=False
@@ -131,6 +195,13 @@ class NumericTransformer(TransformerMixin, BaseEstimator):
 
     Attributes
     ----------
+    magnitude_scale_ : ndarray of shape (n_features_in_,)
+        Factor applied to each column before anything else: 1, or for a
+        column whose largest magnitude in ``fit`` is beyond 1e30 (or below
+        1e-30, and not 0) the power of two that brings it near 1, so that
+        float32 output neither overflows nor underflows. Values beyond the
+        output dtype's range at transform time become its largest finite
+        value.
     imputer_ : SimpleImputer or None
         The fitted imputer.
     scaler_ : transformer or None
@@ -226,7 +297,12 @@ class NumericTransformer(TransformerMixin, BaseEstimator):
             raise ValueError("add_indicator=True needs an imputer; got imputer=None.")
         dtype = float_dtype(self.dtype)
         X = validate_table(self, X, reset=True)
-        values = as_float_array(X, dtype, copy=self.copy)
+        values, self.magnitude_scale_ = as_float_array(
+            X, dtype, copy=self.copy, fit_scale=True)
+        # A column all missing in fit stays in the output (its width is
+        # fixed) as zeros: HistGradientBoosting cannot bin an all-NaN column.
+        self._all_missing = np.isnan(values).all(axis=0) if len(values) else None
+        values = self._fill_all_missing(values)
         self.imputer_ = None
         if self.imputer is not None:
             self.imputer_ = SimpleImputer(
@@ -247,6 +323,14 @@ class NumericTransformer(TransformerMixin, BaseEstimator):
             if transform:
                 values = self.scaler_.transform(values)
         return values.astype(dtype, copy=False) if transform else None
+
+    def _fill_all_missing(self, values):
+        mask = getattr(self, "_all_missing", None)
+        if self.imputer is None and mask is not None and mask.any():
+            if not values.flags.writeable:
+                values = values.copy()
+            values[:, mask] = 0.0
+        return values
 
     def _make_scaler(self, n_samples):
         if self.scaler is None:
@@ -276,7 +360,9 @@ class NumericTransformer(TransformerMixin, BaseEstimator):
         check_is_fitted(self, "scaler_")
         dtype = float_dtype(self.dtype)
         X = validate_table(self, X, reset=False)
-        values = as_float_array(X, dtype, copy=self.copy)
+        values = as_float_array(X, dtype, copy=self.copy,
+                                scale=getattr(self, "magnitude_scale_", None))
+        values = self._fill_all_missing(values)
         if self.imputer_ is not None:
             values = self.imputer_.transform(values)
         if self.scaler_ is not None:
