@@ -48,7 +48,7 @@ def test_every_class_a_single_row_fits_with_default_families(n, n_classes):
     np.testing.assert_allclose(model.predict_proba(X).sum(axis=1), 1.0, rtol=1e-6)
 
 
-@settings(max_examples=12, deadline=None)
+@settings(max_examples=8, deadline=None)
 @given(n=st.sampled_from([2, 5, 10, 20, 50]), n_features=st.integers(1, 3),
        n_classes=st.integers(2, 5), seed=st.integers(0, 100))
 def test_tiny_classification_matrix_fits(n, n_features, n_classes, seed):
