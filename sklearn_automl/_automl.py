@@ -27,11 +27,11 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ._budget import FALLBACK_SHARE, Budget
-from ._checkpoint import Checkpoint, fingerprint_data
+from ._checkpoint import open_checkpoint, stored_or_new_seed
 from ._engine import SearchLoop
 from ._execution import DaskExecutor, make_executor
-from ._metalearning import portfolio_configs
-from ._plan import ImagePlan, make_image_plan, make_plan
+from ._metalearning import initial_configs
+from ._plan import make_image_plan, make_plan
 from ._refit import choose_members, refit_final
 from ._resources import available_cores
 from ._scoring import fold_safe_scorer
@@ -220,7 +220,7 @@ class BaseAutoML(BaseEstimator):
             with budget.phase("validate"):
                 X, y = self._check_training_data(X, y)
             n_workers, n_threads = self._n_threads()
-            checkpoint_seed = _checkpoint_seed(self.checkpoint, self.random_state)
+            checkpoint_seed = stored_or_new_seed(self.checkpoint, self.random_state)
             rng = check_random_state(
                 self.random_state if checkpoint_seed is None else checkpoint_seed
             )
@@ -240,8 +240,10 @@ class BaseAutoML(BaseEstimator):
             scheduler = self._make_scheduler(searcher)
             checkpoint = None
             if self.checkpoint is not None:
-                checkpoint = self._open_checkpoint(
-                    X, y, plan, splits, self.scorer_, checkpoint_seed
+                checkpoint = open_checkpoint(
+                    self.checkpoint, X, y, task=self._task, space=plan.space,
+                    splits=splits, scoring=self.scoring, search=self.search,
+                    schedule=self.schedule, seed=checkpoint_seed,
                 )
             max_oof = self._max_oof_trials(X.shape[0])
             if self.ensemble_size and max_oof < 2:
@@ -387,48 +389,12 @@ class BaseAutoML(BaseEstimator):
         if searcher.get_params().get("space") is None:
             updates["space"] = plan.space
         if searcher.get_params().get("initial_configs") is None:
-            updates["initial_configs"] = self._initial_configs(plan, X, y)
+            updates["initial_configs"] = initial_configs(
+                self.initial_configs, plan, X, y, self._task
+            )
         if searcher.get_params().get("random_state") is None:
             updates["random_state"] = seed
         return searcher.set_params(**updates)
-
-    def _initial_configs(self, plan, X, y):
-        """The first configurations: the portfolio's, the user's or the defaults."""
-        defaults = plan.default_configs()
-        given = self.initial_configs
-        if given is None:
-            return defaults
-        if isinstance(given, str):  # "portfolio"; needs the data's meta-features
-            # The portfolio holds tabular pipelines; images search the CNN space.
-            if X is None or isinstance(plan, ImagePlan):
-                return defaults
-            try:
-                configs = portfolio_configs(X, y, self._task, plan.space, kinds=plan.kinds)
-            except Exception as exc:  # noqa: BLE001 - a warm start is optional
-                logger.warning(
-                    "The portfolio warm start failed (%s); starting from each "
-                    "family's defaults.", exc,
-                )
-                return defaults
-            # The first family's defaults (the cheapest built-in family) lead:
-            # the portfolio was built on small samples without regard to cost,
-            # and a slow first trial leaves short budgets with nothing. Families
-            # the portfolio does not cover (custom ones) still come early.
-            covered = {c["family"] for c in configs}
-            rest = [c for c in defaults[1:] if c["family"] not in covered]
-            return [defaults[0], *(c for c in configs if c != defaults[0]), *rest]
-        configs = []
-        for i, config in enumerate(given):
-            if not isinstance(config, dict):
-                raise TypeError(
-                    f"initial_configs[{i}] must be a dict like {{'family': 'lightgbm', "
-                    f"'lightgbm__num_leaves': 63}}, got {type(config).__name__}."
-                )
-            try:
-                configs.append(plan.space.validate(config))
-            except ValueError as exc:
-                raise ValueError(f"initial_configs[{i}]: {exc}") from None
-        return configs
 
     def _max_oof_trials(self, n_rows):
         """How many trials keep out-of-fold predictions (0: none are computed)."""
@@ -456,29 +422,6 @@ class BaseAutoML(BaseEstimator):
                 return None
             return max(self.time_budget * _AUTO_TRIAL_SHARE, 1.0)
         return self.trial_timeout
-
-    # ------------------------------------------------------------ checkpoint
-    def _open_checkpoint(self, X, y, plan, splits, scorer, seed):
-        import joblib
-
-        def name(obj):
-            if isinstance(obj, str) or obj is None:
-                return obj
-            return type(obj).__qualname__
-
-        scoring = self.scoring
-        fingerprint = {
-            "data": fingerprint_data(X, y),
-            "task": self._task,
-            "space": plan.space.fingerprint(),
-            "splits": joblib.hash(splits),
-            "scoring": scoring if isinstance(scoring, str) or scoring is None
-            else getattr(scoring, "__qualname__", type(scoring).__qualname__),
-            "search": name(self.search),
-            "schedule": name(self.schedule),
-            "seed": seed,
-        }
-        return Checkpoint(self.checkpoint, fingerprint, seed=seed)
 
     # ------------------------------------------------------ ensemble, refit
     def _choose_members(self, loop, y, budget, model_seed):
@@ -676,23 +619,3 @@ class BaseAutoML(BaseEstimator):
 
 def _is_dask_client(obj):
     return type(obj).__name__ == "Client" and hasattr(obj, "scatter")
-
-
-
-def _checkpoint_seed(path, random_state):
-    """The int seed of a checkpointed search (``None`` without checkpoint).
-
-    A resumed search must draw the same folds, model seeds and proposals:
-    an int ``random_state`` is used as is; otherwise the seed stored in an
-    existing checkpoint, or a new one drawn from ``random_state``.
-    """
-    if path is None:
-        return None
-    if isinstance(random_state, numbers.Integral):
-        return int(random_state)
-    stored = Checkpoint.stored_seed(path)
-    if stored is not None:
-        return stored
-    return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
-
-

@@ -55,14 +55,20 @@ SELECTION_SHARE = 0.03
 #: the least time selection is given
 MIN_SELECTION_SECONDS = 0.5
 #: share of the budget the best pipeline's refit may run past the deadline
-REFIT_GRACE = 0.04
+#: (the rest of the promise's 5 % and one second is for bringing the fitted
+#: members back from the workers, which is not bounded by a kill: a forest of
+#: tens of thousands of rows took about a second to unpickle under load)
+REFIT_GRACE = 0.02
 #: seconds beyond the grace share the best pipeline's refit may take (inside
 #: the promise's one second)
-BEST_REFIT_SLACK = 0.5
+BEST_REFIT_SLACK = 0.25
 #: share of the time left that a model with a training time limit (the
 #: networks' ``max_time``) may train in a fit: the rest is for predicting
 #: and scoring, so that it stops itself instead of being interrupted
 TRAINING_SHARE = 0.85
+#: seconds before the deadline at which a member's refit must end (its
+#: worker is killed half a second past a deadline)
+MEMBER_KILL_MARGIN = 0.5
 #: share of the elapsed search time the searcher may spend on its own work
 #: (surrogate fits); past it the engine asks for cheap proposals
 SEARCHER_SHARE = 0.04
@@ -171,7 +177,9 @@ class Budget:
             return None
         if best:
             return self.deadline + REFIT_GRACE * self.time_budget + BEST_REFIT_SLACK
-        return self.deadline
+        # a worker past its deadline is killed a moment later: end members early
+        # enough that the kill, too, falls inside the deadline
+        return self.deadline - MEMBER_KILL_MARGIN
 
     def report(self):
         """Phase -> seconds, with ``"total"`` (a copy)."""

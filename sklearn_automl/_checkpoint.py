@@ -31,7 +31,7 @@ import numpy as np
 
 from ._history import TrialResult
 
-__all__ = ["Checkpoint", "fingerprint_data"]
+__all__ = ["Checkpoint", "fingerprint_data", "open_checkpoint", "stored_or_new_seed"]
 
 FORMAT_VERSION = 1
 LOG = "trials.jsonl"
@@ -81,6 +81,13 @@ def _float(value):
     return float(value) if isinstance(value, (int, float)) else float(value or "nan")
 
 
+def _profile(stored):
+    """A logged hardware profile back as numbers (NaN and inf were logged as text)."""
+    special = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}
+    return {k: special.get(v, v) if isinstance(v, str) else v
+            for k, v in (stored or {}).items()}
+
+
 class Checkpoint:
     """Append-only trial log with an atomically replaced summary.
 
@@ -121,8 +128,9 @@ class Checkpoint:
     def load(self):
         """The trial records of an existing log (a list of dicts; [] if new).
 
-        Each record has the :class:`TrialResult` fields (``oof`` excepted)
-        and ``"issued_after"``: how many results the search had received
+        Each record has the :class:`TrialResult` fields (``oof`` excepted;
+        ``profile``, the measured costs, included) and ``"issued_after"``:
+        how many results the search had received
         when the trial was handed out (so that a replay interleaves
         proposals and results exactly as they happened).
 
@@ -217,6 +225,7 @@ class Checkpoint:
             n_resources=float(record["n_resources"]),
             fidelity=float(record["fidelity"]),
             duration=float(record["duration"]),
+            profile=_profile(record.get("profile")),
         )
 
     # --------------------------------------------------------------- write
@@ -254,6 +263,7 @@ class Checkpoint:
             "n_resources": float(result.n_resources),
             "fidelity": float(result.fidelity),
             "error": result.error,
+            "profile": _plain(result.profile),
             "config": _plain(result.config),
             "config_pickle": _encode(result.config),
             "params_pickle": _encode(result.params),
@@ -288,3 +298,53 @@ class Checkpoint:
         if self._file is not None:
             self._file.close()
             self._file = None
+
+
+def open_checkpoint(path, X, y, *, task, space, splits, scoring, search, schedule,
+                    seed):
+    """The :class:`Checkpoint` at ``path`` for this search's fingerprint.
+
+    The fingerprint (data, task, space, folds, scoring, searcher, schedule,
+    seed) is what a resumed search must share with the one that wrote the
+    log.
+    """
+    import joblib
+
+    def name(obj):
+        if isinstance(obj, str) or obj is None:
+            return obj
+        return type(obj).__qualname__
+
+    fingerprint = {
+        "data": fingerprint_data(X, y),
+        "task": task,
+        "space": space.fingerprint(),
+        "splits": joblib.hash(splits),
+        "scoring": scoring if isinstance(scoring, str) or scoring is None
+        else getattr(scoring, "__qualname__", type(scoring).__qualname__),
+        "search": name(search),
+        "schedule": name(schedule),
+        "seed": seed,
+    }
+    return Checkpoint(path, fingerprint, seed=seed)
+
+
+def stored_or_new_seed(path, random_state):
+    """The int seed of a checkpointed search (``None`` without checkpoint).
+
+    A resumed search must draw the same folds, model seeds and proposals:
+    an int ``random_state`` is used as is; otherwise the seed stored in an
+    existing checkpoint, or a new one drawn from ``random_state``.
+    """
+    import numbers
+
+    from sklearn.utils import check_random_state
+
+    if path is None:
+        return None
+    if isinstance(random_state, numbers.Integral):
+        return int(random_state)
+    stored = Checkpoint.stored_seed(path)
+    if stored is not None:
+        return stored
+    return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))

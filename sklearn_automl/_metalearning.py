@@ -12,6 +12,7 @@ they become the first trials of the search.
 from __future__ import annotations
 
 import json
+import logging
 import math
 from importlib import resources
 
@@ -24,9 +25,12 @@ __all__ = [
     "META_FEATURES",
     "Portfolio",
     "greedy_portfolio",
+    "initial_configs",
     "meta_features",
     "project_config",
 ]
+
+logger = logging.getLogger("sklearn_automl")
 
 #: names of the meta-features, in the order of the vectors
 META_FEATURES = (
@@ -346,3 +350,52 @@ def portfolio_configs(X, y, task, space, *, kinds=None, random_state=0, portfoli
             seen.add(key)
             out.append(projected)
     return out
+
+
+def initial_configs(given, plan, X, y, task):
+    """The first configurations of a search: the portfolio's, the user's or
+    each family's defaults.
+
+    Parameters
+    ----------
+    given : "portfolio", list of dict or None
+        The estimator's ``initial_configs``.
+    plan : Plan
+    X, y : training data (for the meta-features)
+    task : {"classification", "regression"}
+    """
+    defaults = plan.default_configs()
+    if given is None:
+        return defaults
+    if isinstance(given, str):  # "portfolio"; needs the data's meta-features
+        # The portfolio holds tabular pipelines: plans without columns (images,
+        # networks) search their own space from its defaults.
+        if X is None or not plan.kinds:
+            return defaults
+        try:
+            configs = portfolio_configs(X, y, task, plan.space, kinds=plan.kinds)
+        except Exception as exc:  # noqa: BLE001 - a warm start is optional
+            logger.warning(
+                "The portfolio warm start failed (%s); starting from each "
+                "family's defaults.", exc,
+            )
+            return defaults
+        # The first family's defaults (the cheapest built-in family) lead:
+        # the portfolio was built on small samples without regard to cost,
+        # and a slow first trial leaves short budgets with nothing. Families
+        # the portfolio does not cover (custom ones) still come early.
+        covered = {c["family"] for c in configs}
+        rest = [c for c in defaults[1:] if c["family"] not in covered]
+        return [defaults[0], *(c for c in configs if c != defaults[0]), *rest]
+    configs = []
+    for i, config in enumerate(given):
+        if not isinstance(config, dict):
+            raise TypeError(
+                f"initial_configs[{i}] must be a dict like {{'family': 'lightgbm', "
+                f"'lightgbm__num_leaves': 63}}, got {type(config).__name__}."
+            )
+        try:
+            configs.append(plan.space.validate(config))
+        except ValueError as exc:
+            raise ValueError(f"initial_configs[{i}]: {exc}") from None
+    return configs
