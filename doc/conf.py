@@ -69,6 +69,14 @@ if _installed("sphinx_gallery"):
         "filename_pattern": r"/plot_",
         "ignore_pattern": r"__init__\.py",
         "within_subsection_order": "FileNameSortKey",
+        # the gallery's sections, from a first search to the NAS estimators
+        "subsection_order": [
+            "../examples/quickstart",
+            "../examples/sklearn",
+            "../examples/search",
+            "../examples/inspection",
+            "../examples/nas",
+        ],
         "download_all_examples": False,
         "plot_gallery": "True",
         # each example's figures are its own; the examples' budgets are small

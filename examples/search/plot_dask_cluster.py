@@ -5,9 +5,11 @@ Running trials on a Dask cluster
 
 ``n_jobs=k`` runs ``k`` trials at once in local worker processes. Beyond
 one machine, trials run on a Dask cluster: pass a
-``dask.distributed.Client`` as ``executor``. The data is sent to the
-workers once and each trial is one task; the search loop, which decides
-what to run next, stays in this process. This example starts a
+``dask.distributed.Client`` as ``executor`` (as many trials run at once as
+the cluster has threads; a :class:`~sklearn_automl.DaskExecutor` wrapping
+the client sets another number). The data is
+sent to the workers once and each trial is one task; the search loop, which
+decides what to run next, stays in this process. This example starts a
 ``LocalCluster`` of two single-threaded worker processes; a real cluster's
 client is used the same way. It needs the ``dask`` extra.
 
@@ -29,7 +31,9 @@ if __name__ == "__main__":
     client = Client(cluster)
 
     X, y = load_breast_cancer(return_X_y=True, as_frame=True)
-    clf = AutoMLClassifier(time_budget=15, executor=client, random_state=0)
+    # twelve trials, two at a time
+    clf = AutoMLClassifier(time_budget=None, max_trials=12, executor=client,
+                           random_state=0)
     clf.fit(X, y)
     print(f"{clf.n_trials_} trials on {len(client.scheduler_info()['workers'])} "
           f"workers, best {clf.best_family_} {clf.best_score_:.4f}")
