@@ -31,6 +31,7 @@ from ._checkpoint import open_checkpoint, stored_or_new_seed
 from ._engine import SearchLoop
 from ._execution import DaskExecutor, make_executor
 from ._metalearning import initial_configs
+from ._objectives import Objectives
 from ._plan import make_image_plan, make_plan
 from ._refit import choose_members, refit_final
 from ._resources import available_cores
@@ -118,6 +119,12 @@ class BaseAutoML(BaseEstimator):
         "trial_memory_limit": [Interval(numbers.Real, 0, None, closed="neither"), None],
         "checkpoint": [str, os.PathLike, None],
         "callbacks": [list, tuple, None],
+        "objectives": [tuple, list, str],
+        "select": [StrOptions({"best_score", "knee"}), callable, dict],
+        "max_predict_latency": [Interval(numbers.Real, 0, None, closed="neither"), None],
+        "max_model_size": [Interval(numbers.Real, 0, None, closed="neither"), None],
+        "max_predict_memory": [Interval(numbers.Real, 0, None, closed="neither"), None],
+        "latency_batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
     }
@@ -146,6 +153,12 @@ class BaseAutoML(BaseEstimator):
         trial_memory_limit=None,
         checkpoint=None,
         callbacks=None,
+        objectives=("score",),
+        select="best_score",
+        max_predict_latency=None,
+        max_model_size=None,
+        max_predict_memory=None,
+        latency_batch_size=1000,
         random_state=None,
         verbose=0,
     ):
@@ -167,6 +180,12 @@ class BaseAutoML(BaseEstimator):
         self.trial_memory_limit = trial_memory_limit
         self.checkpoint = checkpoint
         self.callbacks = callbacks
+        self.objectives = objectives
+        self.select = select
+        self.max_predict_latency = max_predict_latency
+        self.max_model_size = max_model_size
+        self.max_predict_memory = max_predict_memory
+        self.latency_batch_size = latency_batch_size
         self.random_state = random_state
         self.verbose = verbose
 
@@ -216,6 +235,7 @@ class BaseAutoML(BaseEstimator):
     def _fit(self, X, y):
         budget = Budget(self.time_budget)
         self._validate_parameters()
+        objectives = Objectives.from_estimator(self)  # (_objectives.py)
         with self._logging():
             with budget.phase("validate"):
                 X, y = self._check_training_data(X, y)
@@ -270,26 +290,31 @@ class BaseAutoML(BaseEstimator):
                     ensemble=bool(self.ensemble_size) and max_oof >= 2,
                     refit_workers=executor.n_workers, checkpoint=checkpoint,
                     callbacks=self.callbacks, verbose=self.verbose,
+                    objectives=objectives,
                 )
                 with budget.phase("search"):
                     executor.start(
                         X, y, splits, self.scorer_,
                         classes=getattr(self, "classes_", None),
                         subsample_seed=model_seed, return_oof=max_oof > 0,
+                        latency_batch_size=objectives.latency_batch_size,
                     )
                     history = loop.run()
                 self.history_ = history
                 self.n_trials_ = history.n_evaluated
                 self.searcher_time_ = loop.searcher_time
                 self.cv_results_ = history.cv_results()
+                self.pareto_front_ = objectives.front(history.trials)
                 with budget.phase("selection"):
-                    members = self._choose_members(loop, y, budget, model_seed)
+                    members = self._choose_members(loop, y, budget, model_seed,
+                                                   objectives=objectives)
                 if loop.interrupted:  # its workers are gone: refit here
                     executor = make_executor("sequential", 1)
                     executor.start(X, y, splits, self.scorer_)
                 with budget.phase("refit"):
                     self._refit(plan, history, members, executor, budget, X, y,
-                                model_seed, max(n_workers * n_threads, 1))
+                                model_seed, max(n_workers * n_threads, 1),
+                                objectives=objectives)
             finally:
                 with budget.phase("close"):
                     executor.close()
@@ -424,21 +449,26 @@ class BaseAutoML(BaseEstimator):
         return self.trial_timeout
 
     # ------------------------------------------------------ ensemble, refit
-    def _choose_members(self, loop, y, budget, model_seed):
+    def _choose_members(self, loop, y, budget, model_seed, objectives):
         """The ensemble's (trial, weight) pairs; [] for the best single model."""
         self.ensemble_score_ = math.nan
-        if not self.ensemble_size or loop.history.best() is None:
+        if (not self.ensemble_size or loop.history.best() is None
+                or objectives.select != "best_score"):  # a chosen trial: alone
             return []
         members, self.ensemble_score_ = choose_members(
-            loop.refit_candidates(), y, self.scorer_, ensemble_size=self.ensemble_size,
+            objectives.feasible_candidates(loop.refit_candidates()), y, self.scorer_,
+            ensemble_size=self.ensemble_size,
             method=self.ensemble, classes=getattr(self, "classes_", None),
             max_time=budget.selection_seconds(), random_state=model_seed,
         )
-        return members
+        trimmed = objectives.trim(members)
+        if len(trimmed) < len(members):  # its score was the untrimmed ensemble's
+            self.ensemble_score_ = math.nan
+        return trimmed
 
     def _refit(self, plan, history, members, executor, budget, X, y, model_seed,
-               n_threads):
-        best = history.best()
+               n_threads, objectives):
+        best = objectives.choose(history)  # feasible, by `select`
         if best is None:
             failed = [t for t in history.trials if t.status == "failed"]
             if failed and len(failed) == len(history.trials):
@@ -465,7 +495,7 @@ class BaseAutoML(BaseEstimator):
                 plan, members, config, executor=executor, budget=budget, X=X, y=y,
                 task=self._task, model_seed=model_seed, n_threads=n_threads,
                 method=self.ensemble, splitter=self._splitter,
-                n_splits=self.n_splits_,
+                n_splits=self.n_splits_, objectives=objectives,
             )
         if estimator is None:  # not even the best pipeline could be refit in time
             config = self._fallback_config(plan)
@@ -487,7 +517,7 @@ class BaseAutoML(BaseEstimator):
             estimator, members, threads = refit_final(
                 plan, [], config, executor=local, budget=spare, X=X, y=y,
                 task=self._task, model_seed=model_seed, n_threads=1,
-                method=self.ensemble, splitter=None, n_splits=0,
+                method=self.ensemble, splitter=None, n_splits=0, objectives=objectives,
             )
             if estimator is None:
                 raise ValueError(
@@ -505,6 +535,7 @@ class BaseAutoML(BaseEstimator):
         self.refit_n_threads_ = threads
         self.n_samples_fit_ = X.shape[0]
         self.best_estimator_ = estimator
+        self.best_estimator_profile_ = dict(objectives.final_profile)
         self.ensemble_members_ = [t.trial_id for t, _ in members]
         self.ensemble_weights_ = np.array([w for _, w in members], dtype=float)
         self.leaderboard_ = history.leaderboard(

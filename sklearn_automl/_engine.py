@@ -12,6 +12,7 @@ the space is exhausted or when a callback asks.
 
 from __future__ import annotations
 
+import inspect
 import logging
 import math
 import warnings
@@ -67,6 +68,11 @@ class SearchLoop:
     checkpoint : Checkpoint or None
     callbacks : list of callable or None
     verbose : int
+    objectives : Objectives or None
+        What each result tells the scheduler and searcher
+        (:meth:`Objectives.told <sklearn_automl._objectives.Objectives.told>`:
+        infeasible trials as failures, the objective values to a
+        multi-objective searcher); ``None``: the score.
 
     Attributes
     ----------
@@ -82,7 +88,7 @@ class SearchLoop:
                  train_frac, max_trials=None, trial_timeout=None,
                  timeout_after_success=False, n_threads=1,
                  model_seed=0, max_oof_trials=0, ensemble=False, refit_workers=1,
-                 checkpoint=None, callbacks=None, verbose=0):
+                 checkpoint=None, callbacks=None, verbose=0, objectives=None):
         self.plan = plan
         self.scheduler = scheduler
         self.executor = executor
@@ -100,6 +106,7 @@ class SearchLoop:
         self.checkpoint = checkpoint
         self.callbacks = callbacks
         self.verbose = verbose
+        self.objectives = objectives
         self.history = History(max_oof_trials=max_oof_trials)
         self.searcher_time = 0.0
         self.interrupted = False
@@ -290,7 +297,7 @@ class SearchLoop:
     def _record(self, result, job, issued_after, progress):
         """Report a finished trial everywhere; whether a callback stops the search."""
         t0 = self.budget.now()
-        self.scheduler.report(job, result.mean_score if result.ok else None)
+        self._report(job, result)
         self.searcher_time += self.budget.now() - t0
         history = self.history
         history.append(result)
@@ -300,6 +307,17 @@ class SearchLoop:
         self._log_trial(result)
         progress.update(result, history, history.n_evaluated)
         return run_callbacks(self.callbacks, result)
+
+    def _report(self, job, result):
+        """Tell the scheduler (and through it the searcher) how ``job`` did."""
+        if self.objectives is None:
+            self.scheduler.report(job, result.mean_score if result.ok else None)
+            return
+        score, values = self.objectives.told(result)
+        if values is not None and _takes_objectives(self.scheduler):
+            self.scheduler.report(job, score, objectives=values)
+        else:
+            self.scheduler.report(job, score)
 
     def _log_trial(self, result):
         if self.verbose < 2:
@@ -359,8 +377,7 @@ class SearchLoop:
                         raise _ReplayMismatch(next_id)
                     jobs[next_id] = job
                     next_id += 1
-                scheduler.report(jobs.pop(res.trial_id), res.mean_score if res.ok
-                                 else None)
+                self._report(jobs.pop(res.trial_id), res)
                 history.append(res)
                 self._update_costs(res)
         except (_ReplayMismatch, SearchExhausted) as exc:
@@ -386,6 +403,14 @@ class SearchLoop:
             checkpoint.path, len(results), len(jobs),
         )
         return next_id, sorted(jobs.items())
+
+
+def _takes_objectives(scheduler):
+    """Whether ``scheduler.report`` accepts ``objectives=`` (ours do)."""
+    try:
+        return "objectives" in inspect.signature(scheduler.report).parameters
+    except (TypeError, ValueError):
+        return False
 
 
 class _ReplayMismatch(Exception):

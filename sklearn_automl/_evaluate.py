@@ -22,6 +22,7 @@ from sklearn.utils import _safe_indexing
 
 from ._budget import TRAINING_SHARE, bound_training_time
 from ._history import TrialResult
+from ._profile import measure_profile
 
 __all__ = ["evaluate", "subsample_rows"]
 
@@ -187,6 +188,7 @@ def evaluate(
     max_folds=None,
     refit=False,
     encode_labels=False,
+    latency_batch_size=None,
 ):
     """Cross-validate ``estimator`` on the given splits (or refit it on all rows).
 
@@ -229,6 +231,13 @@ def evaluate(
     encode_labels : bool, default=False
         With ``refit``: fit on ``y`` encoded as ``0..n_classes-1`` (what a
         ``VotingClassifier`` trains its members on).
+    latency_batch_size : int, optional
+        Measure the last fold's model on its validation rows (predict
+        latency at this batch size and for single rows, peak memory, size;
+        see :func:`~sklearn_automl._profile.measure_profile`) into
+        ``result.profile``. Not counted in ``predict_time``; a deadline
+        reached while measuring leaves the scored trial ``"ok"`` without
+        its profile. ``None``: nothing is measured.
 
     Returns
     -------
@@ -285,6 +294,8 @@ def evaluate(
                 score = float(scorer(est, X_te, y_te))
                 result.predict_time += time.monotonic() - tf
                 scores.append(score)
+            if latency_batch_size and scores:
+                _profile_into(result, est, X_te, latency_batch_size)
     except _TrialTimeout:
         result.status = "timeout"
         result.error = f"stopped by the time budget after {len(scores)} fold(s)"
@@ -302,6 +313,20 @@ def evaluate(
             result.oof = oof
     result.duration = time.monotonic() - t0
     return result
+
+
+def _profile_into(result, est, X_val, batch_size):
+    """The last fold's model's measured costs (see ``latency_batch_size``).
+
+    Measured once, on the last fold: the folds' models have the same
+    structure, and one measurement keeps the overhead to one model's worth
+    of predictions.
+    """
+    try:
+        result.profile = {**result.profile,
+                          **measure_profile(est, X_val, batch_size=batch_size)}
+    except _TrialTimeout:  # every fold was scored: keep the trial
+        pass
 
 
 def _fit_all(result, estimator, X, y, deadline, n_threads, encode_labels, t0):

@@ -66,11 +66,14 @@ class TrialResult:
         only (the search history plot's time axis); trials replayed from a
         checkpoint carry the time they were replayed.
     profile : dict
-        The model's hardware profile where one was measured (the networks:
-        ``n_params``, ``flops``, ``predict_latency_s_per_row`` at batch 256,
+        The model's hardware profile where one was measured: every trial of
+        an AutoML search measures its last fold's model on the validation
+        rows (``predict_latency_s_per_row`` at ``latency_batch_size``,
         ``predict_latency_s_per_row_batch1``, ``peak_memory_mb``,
-        ``model_size_bytes``, ``device``); empty otherwise. Each entry is a
-        column of the leaderboard.
+        ``model_size_bytes``, ``profile_time_s``; networks add ``n_params``
+        and ``flops``; see :mod:`sklearn_automl._profile`); the NAS
+        estimators' networks (``device`` as well); empty otherwise. Each
+        entry is a column of the leaderboard and of ``cv_results``.
     """
 
     trial_id: int
@@ -186,6 +189,10 @@ class History:
             "fidelity": np.array([t.fidelity for t in self.trials]),
             "params": [dict(t.params) for t in self.trials],
         }
+        for key in dict.fromkeys(k for t in self.trials for k in t.profile):
+            values = [t.profile.get(key, math.nan) for t in self.trials]
+            numeric = all(isinstance(v, (int, float, np.number)) for v in values)
+            res[key] = np.array(values, dtype=float if numeric else object)
         names = sorted({k for t in self.trials for k in t.params})
         for name in names:
             col = np.ma.MaskedArray(np.empty(n, dtype=object), mask=True)

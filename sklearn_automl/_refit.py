@@ -90,7 +90,7 @@ def _normalised(members):
 
 
 def refit_final(plan, members, best_config, *, executor, budget, X, y, task,
-                model_seed, n_threads, method, splitter, n_splits):
+                model_seed, n_threads, method, splitter, n_splits, objectives=None):
     """Refit the chosen pipelines on all rows; ``(estimator, members, threads)``.
 
     Parameters
@@ -111,6 +111,12 @@ def refit_final(plan, members, best_config, *, executor, budget, X, y, task,
     method : {"selection", "stacking"}
     splitter, n_splits
         The search's splitter (stacking re-uses it in export_code).
+    objectives : Objectives, optional
+        When given, the final model is measured on (up to
+        ``latency_batch_size``) training rows into its ``final_profile``, and
+        ensemble members are dropped until the measured ensemble meets its
+        constraints (:meth:`Objectives.limit_refit
+        <sklearn_automl._objectives.Objectives.limit_refit>`).
 
     Returns
     -------
@@ -143,6 +149,10 @@ def refit_final(plan, members, best_config, *, executor, budget, X, y, task,
     if not members:
         if 0 not in fitted:
             return None, [], threads
+        if objectives is not None:  # measured (a warning if over a limit)
+            objectives.limit_refit([((None, 1.0), fitted[0])],
+                                   lambda kept: (kept[0][1], []),
+                                   _measure_rows(X, objectives))
         return fitted[0], [], threads
     kept = [(m, fitted[i]) for i, m in enumerate(members) if i in fitted]
     unfitted = {f"trial_{m[0].trial_id}": tasks[i]["estimator"]
@@ -153,23 +163,39 @@ def refit_final(plan, members, best_config, *, executor, budget, X, y, task,
                     len(members))
     if not kept:
         return None, [], threads
-    if len(kept) == 1:
-        (trial, _), est = kept[0]
-        return est, [(trial, 1.0)], threads
-    chosen = _normalised([m for m, _ in kept])
-    estimators = [(f"trial_{t.trial_id}", est) for (t, _), est in kept]
-    if method == "stacking":
-        cls = (StackedEnsembleClassifier if task == "classification"
-               else StackedEnsembleRegressor)
-        stack = cls([(name, unfitted[name]) for name, _ in estimators],
-                    cv=splitter if splitter is not None else n_splits)
-        stack.fit_from_oof(X, y, [t.oof for t, _ in chosen],
-                           fitted_estimators=[est for _, est in estimators])
-        return stack, stacking_weights(stack, chosen), threads
-    weights = [float(w) for _, w in chosen]
-    ens = fitted_voting([(name, unfitted[name]) for name, _ in estimators],
-                        [est for _, est in estimators], weights, y, task)
-    return ens, chosen, threads
+
+    def assemble(kept):
+        """The final model from fitted members (no refit)."""
+        if len(kept) == 1:
+            (trial, _), est = kept[0]
+            return est, [(trial, 1.0)]
+        chosen = _normalised([m for m, _ in kept])
+        estimators = [(f"trial_{t.trial_id}", est) for (t, _), est in kept]
+        if method == "stacking":
+            cls = (StackedEnsembleClassifier if task == "classification"
+                   else StackedEnsembleRegressor)
+            stack = cls([(name, unfitted[name]) for name, _ in estimators],
+                        cv=splitter if splitter is not None else n_splits)
+            stack.fit_from_oof(X, y, [t.oof for t, _ in chosen],
+                               fitted_estimators=[est for _, est in estimators])
+            return stack, stacking_weights(stack, chosen)
+        weights = [float(w) for _, w in chosen]
+        ens = fitted_voting([(name, unfitted[name]) for name, _ in estimators],
+                            [est for _, est in estimators], weights, y, task)
+        return ens, chosen
+
+    if objectives is None:
+        return (*assemble(kept), threads)
+    return (*objectives.limit_refit(kept, assemble, _measure_rows(X, objectives)),
+            threads)
+
+
+def _measure_rows(X, objectives):
+    """The training rows the final model's costs are measured on."""
+    from sklearn.utils import _safe_indexing
+
+    n = min(objectives.latency_batch_size, X.shape[0])
+    return _safe_indexing(X, np.arange(n))
 
 
 def _run_refits(executor, tasks, budget):

@@ -50,7 +50,9 @@ def test_leaderboard_and_cv_results(binary_data):
     lb = clf.leaderboard_
     assert list(lb.columns) == [
         "rank", "trial_id", "family", "fidelity", "mean_score", "std_score",
-        "weight", "fit_time", "predict_time", "status", "error", "params",
+        "weight", "fit_time", "predict_time", "predict_latency_s_per_row",
+        "predict_latency_s_per_row_batch1", "peak_memory_mb", "model_size_bytes",
+        "profile_time_s", "status", "error", "params",
     ]
     assert lb["rank"].tolist() == sorted(lb["rank"])
     assert lb.iloc[0]["mean_score"] == pytest.approx(clf.best_score_)
@@ -121,7 +123,11 @@ def test_holdout_fraction_and_splitter(binary_data):
 
 def _deterministic(clf):
     """Everything a search records that does not depend on the clock."""
-    lb = clf.leaderboard_.drop(columns=["fit_time", "predict_time"])
+    # measured costs are not reproducible (model_size_bytes is)
+    lb = clf.leaderboard_.drop(columns=[
+        "fit_time", "predict_time", "predict_latency_s_per_row",
+        "predict_latency_s_per_row_batch1", "peak_memory_mb", "profile_time_s",
+    ])
     folds = np.column_stack(
         [clf.cv_results_[f"split{k}_test_score"] for k in range(clf.n_splits_)]
     )

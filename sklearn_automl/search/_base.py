@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from abc import ABCMeta, abstractmethod
 
+import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 
@@ -54,10 +55,19 @@ class Searcher(BaseEstimator, metaclass=ABCMeta):
         which owns the clock) sets and clears it, between proposals. It is
         not a parameter, so ``get_params`` and ``clone`` do not carry it (a
         clone starts with False).
+    supports_multi_objective : bool
+        Whether :meth:`tell` accepts a tuple of objective values (each
+        higher-is-better) instead of one score. A class attribute:
+        :class:`RandomSearch` and :class:`GridSearch` (they ignore scores),
+        :class:`EvolutionarySearch` (NSGA-II selection) and
+        :class:`BayesianSearch` (ParEGO or expected hypervolume
+        improvement) do.
     """
 
     #: Class-level default; set on an instance to request cheap proposals.
     cheap_proposals = False
+    #: Whether ``tell`` takes a tuple of objective values (see the docstring).
+    supports_multi_objective = False
 
     def __init__(self, space=None, *, initial_configs=None, random_state=None):
         self.space = space
@@ -132,9 +142,20 @@ class Searcher(BaseEstimator, metaclass=ABCMeta):
         Parameters
         ----------
         config : dict
-        score : float or None
-            Higher is better; ``None`` or NaN marks a failed trial.
+        score : float, tuple of float or None
+            Higher is better; ``None`` or NaN marks a failed trial. A
+            searcher that :attr:`supports_multi_objective` also takes a
+            tuple of objective values, each higher-is-better (a cost is
+            told as its negative or negative logarithm), in the same order
+            for every call.
         """
+        if isinstance(score, (tuple, list, np.ndarray)) and not (
+            self.supports_multi_objective
+        ):
+            raise TypeError(
+                f"{type(self).__name__} optimizes one score; tell it a float, not "
+                f"{type(score).__name__} {score!r}."
+            )
         self._ensure_started()
         self.pending_.pop(config_key(config), None)
         self.history_.append((dict(config), score))
@@ -192,3 +213,12 @@ def _as_score(score):
     except (TypeError, ValueError):
         return float("nan")
     return score if math.isfinite(score) else float("nan")
+
+
+def _as_values(score):
+    """A told tuple of objective values as a float array; ``None`` when the
+    trial failed (``None``, or any value not finite)."""
+    if score is None:
+        return None
+    values = np.asarray(score, dtype=float).reshape(-1)
+    return values if values.size and np.isfinite(values).all() else None

@@ -15,8 +15,9 @@ from sklearn.gaussian_process.kernels import ConstantKernel, Matern, WhiteKernel
 from threadpoolctl import threadpool_limits
 
 from ..space import config_key
-from ._base import Searcher, _as_score
+from ._base import Searcher, _as_score, _as_values
 from ._evolution import mutate
+from ._pareto import hypervolume_improvement_2d, non_dominated_sort, pareto_mask
 
 __all__ = ["BayesianSearch"]
 
@@ -24,6 +25,11 @@ logger = logging.getLogger("sklearn_automl")
 
 _ACQUISITIONS = ("ei", "ucb", "pi")
 _LIARS = ("worst", "mean", "best")
+_MULTI_OBJECTIVE = ("parego", "ehvi")
+#: augmentation of ParEGO's Chebyshev scalarisation (Knowles, 2006)
+_PAREGO_RHO = 0.05
+#: Monte-Carlo draws of expected hypervolume improvement per candidate
+_EHVI_SAMPLES = 64
 
 
 def _lbfgs(obj_func, initial_theta, bounds):
@@ -78,6 +84,23 @@ class BayesianSearch(Searcher):
     fitted (too few results, all failed, numerical trouble), the proposal
     falls back to a random draw (counted in ``n_fallbacks_``).
 
+    **Several objectives.** Told tuples of objective values (each
+    higher-is-better, see :meth:`Searcher.tell`), the searcher follows
+    ``multi_objective``. ``"parego"`` (Knowles, 2006, "ParEGO: a hybrid
+    algorithm with on-line landscape approximation for expensive
+    multiobjective optimization problems"): each proposal draws a random
+    weight vector (uniform on the simplex), rescales every objective to
+    ``[0, 1]`` over the results so far and fits the one Gaussian process
+    to their augmented Chebyshev scalarisation
+    ``max_k w_k f_k + 0.05 sum_k w_k f_k``; the acquisition is then the
+    single-objective one. ``"ehvi"`` (two objectives): one Gaussian
+    process per objective, and the candidate maximizing the expected
+    hypervolume improvement over the observed front (Emmerich et al.,
+    2006), estimated from 64 joint draws of the two posteriors (common
+    random numbers across candidates); pending configurations join the
+    front at their predicted means. With more than two objectives
+    ``"ehvi"`` proposes as ``"parego"`` does.
+
     **Acquisition optimization.** ``n_candidates`` random configurations
     plus a local search (a few rounds of mutations, see
     :class:`EvolutionarySearch`, of the best candidates and the best
@@ -120,6 +143,10 @@ class BayesianSearch(Searcher):
         pessimistic ``"worst"`` spreads a batch most.
     max_observations : int, default=200
         Most results the surrogate is fitted to.
+    multi_objective : {"parego", "ehvi"}, default="parego"
+        How proposals trade off several objectives (see above); unused
+        when told single scores. ``"parego"`` won the benchmark in
+        ``benchmarks/multiobjective_searchers.py`` (see :ref:`objectives`).
     random_state : int, RandomState instance or None, default=None
         Seed.
 
@@ -157,9 +184,12 @@ class BayesianSearch(Searcher):
     4
     """
 
+    supports_multi_objective = True
+
     def __init__(self, space=None, *, initial_configs=None, acquisition="ei",
                  n_initial=10, kappa=1.96, xi=0.01, n_candidates=256, n_local=2,
-                 liar="worst", max_observations=200, random_state=None):
+                 liar="worst", max_observations=200, multi_objective="parego",
+                 random_state=None):
         super().__init__(space, initial_configs=initial_configs, random_state=random_state)
         self.acquisition = acquisition
         self.n_initial = n_initial
@@ -169,6 +199,7 @@ class BayesianSearch(Searcher):
         self.n_local = n_local
         self.liar = liar
         self.max_observations = max_observations
+        self.multi_objective = multi_objective
 
     def _setup(self):
         if self.acquisition not in _ACQUISITIONS:
@@ -177,6 +208,11 @@ class BayesianSearch(Searcher):
             )
         if self.liar not in _LIARS:
             raise ValueError(f"liar must be one of {_LIARS}, got {self.liar!r}.")
+        if self.multi_objective not in _MULTI_OBJECTIVE:
+            raise ValueError(
+                f"multi_objective must be one of {_MULTI_OBJECTIVE}, got "
+                f"{self.multi_objective!r}."
+            )
         for name, low in (("n_initial", 0), ("n_candidates", 1), ("n_local", 0),
                           ("max_observations", 2)):
             value = getattr(self, name)
@@ -190,16 +226,40 @@ class BayesianSearch(Searcher):
         self._kernel = None  # last fitted kernel (warm start)
         self._kept = None  # coordinates the kernel was fitted on
         self._n_optimized = 0  # results when the hyperparameters were last fitted
+        self._V = []  # told objective vectors (None: scalar or failed)
+        self._mo = False  # whether tuples were told
+        self._ehvi_kernels = {}
 
     def _observe(self, config, score):
         self._X.append(self.space_.encode(config))
-        self._y.append(_as_score(score))
+        if isinstance(score, (tuple, list, np.ndarray)) or (score is None and self._mo):
+            self._mo = True
+            self._V.append(_as_values(score))
+            self._y.append(math.nan)  # filled per proposal by the scalarisation
+        else:
+            self._V.append(None)
+            self._y.append(_as_score(score))
+
+    def _scalarize(self):
+        """ParEGO: the told vectors under a fresh random weight vector."""
+        rows = [i for i, v in enumerate(self._V) if v is not None]
+        y = np.full(len(self._V), np.nan)
+        if not rows:
+            return y
+        V = np.array([self._V[i] for i in rows])
+        low, high = V.min(axis=0), V.max(axis=0)
+        f = np.where(high > low, (high - V) / np.where(high > low, high - low, 1), 0.0)
+        w = self.rng_.dirichlet(np.ones(V.shape[1]))
+        y[rows] = -(np.max(w * f, axis=1) + _PAREGO_RHO * (f @ w))
+        return y
 
     # ------------------------------------------------------------ proposal
     def _propose(self):
         n_design = len(self.history_) + len(self.pending_)
         if n_design < self.n_initial:
             return self._random()
+        if self._mo:
+            self._y = list(self._scalarize())
         if self.cheap_proposals:
             # Asked for a cheap proposal: no surrogate fit or optimization.
             self.n_cheap_ += 1
@@ -209,7 +269,10 @@ class BayesianSearch(Searcher):
             # The matrices are small: threaded BLAS only adds contention
             # (4x slower on a busy 2-core machine).
             with threadpool_limits(1, user_api="blas"):
-                config = self._optimize()
+                if self._mo and self.multi_objective == "ehvi" and self._n_obj() == 2:
+                    config = self._optimize_ehvi()
+                else:
+                    config = self._optimize()
         except (ValueError, ArithmeticError, np.linalg.LinAlgError) as exc:
             logger.debug("BayesianSearch: surrogate failed (%s); random draw.", exc)
             config = None
@@ -309,11 +372,68 @@ class BayesianSearch(Searcher):
         data = self._training_set()
         if data is None or self._fit(*data) is None:
             return None
+        scores = np.where(np.isfinite(self._y), self._y, -np.inf)
+        return self._maximize(self._acquire, scores)
+
+    def _n_obj(self):
+        return next((len(v) for v in self._V if v is not None), 0)
+
+    def _optimize_ehvi(self):
+        """Expected hypervolume improvement with one GP per objective (two)."""
+        rows = [i for i, v in enumerate(self._V) if v is not None]
+        if len(rows) < 3:
+            return None
+        rows = rows[-self.max_observations:]
+        X = np.array([self._X[i] for i in rows])
+        V = np.array([self._V[i] for i in rows])
+        kept = np.flatnonzero(X.max(axis=0) > X.min(axis=0))
+        mean, std = V.mean(axis=0), V.std(axis=0)
+        if kept.size == 0 or not (std > 0).all():
+            return None
+        Vn = (V - mean) / std
+        gps = []
+        for k in range(2):
+            kernel = self._ehvi_kernels.get((k, tuple(kept)))
+            if kernel is None:
+                kernel = ConstantKernel(1.0, (1e-2, 1e2)) * Matern(
+                    length_scale=np.full(kept.size, 0.5),
+                    length_scale_bounds=(1e-2, 1e2), nu=2.5,
+                ) + WhiteKernel(1e-2, (1e-6, 1.0))
+            gp = GaussianProcessRegressor(kernel, optimizer=_lbfgs,
+                                          n_restarts_optimizer=0)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                gp.fit(X[:, kept], Vn[:, k])
+            self._ehvi_kernels[(k, tuple(kept))] = gp.kernel_
+            gps.append(gp)
+        self.gp_ = gps[0]
+        front = Vn[pareto_mask(Vn)]
+        if self.pending_:  # kriging believer: pending results at their means
+            Xp = np.array([self.space_.encode(c) for c in self.pending_.values()])
+            front = np.vstack([front, np.column_stack(
+                [gp.predict(Xp[:, kept]) for gp in gps])])
+        ref = Vn.min(axis=0) - 0.1 * (Vn.max(axis=0) - Vn.min(axis=0))
+        draws = self.rng_.standard_normal((_EHVI_SAMPLES, 2))
+
+        def acquire(configs):
+            Xc = np.array([self.space_.encode(c) for c in configs])[:, kept]
+            post = [gp.predict(Xc, return_std=True) for gp in gps]
+            mu = np.stack([m for m, _ in post], axis=-1)
+            sd = np.maximum(np.stack([s for _, s in post], axis=-1), 1e-9)
+            samples = mu[:, None, :] + sd[:, None, :] * draws[None, :, :]
+            return hypervolume_improvement_2d(samples, front, ref).mean(axis=1)
+
+        scores = np.full(len(self._V), -np.inf)
+        scores[rows] = -non_dominated_sort(V)
+        return self._maximize(acquire, scores)
+
+    def _maximize(self, acquire, scores):
+        """The best new candidate by ``acquire``: random ones plus a local
+        search around the best of them and the best observed (``scores``)."""
         rng = self.rng_
         candidates = [self.space_.sample(rng) for _ in range(self.n_candidates)]
-        values = self._acquire(candidates)
+        values = acquire(candidates)
         # Local search from the best candidates and the best observed configs.
-        scores = np.where(np.isfinite(self._y), self._y, -np.inf)
         told = [c for c, _ in self.history_]
         starts = [candidates[i] for i in np.argsort(-values)[:5]]
         starts += [told[i] for i in np.argsort(-scores)[:3]]
@@ -321,7 +441,7 @@ class BayesianSearch(Searcher):
             neighbours = [mutate(self.space_, c, rng) for c in starts for _ in range(8)]
             if not neighbours:
                 break
-            nv = self._acquire(neighbours)
+            nv = acquire(neighbours)
             candidates += neighbours
             values = np.r_[values, nv]
             starts = [neighbours[i] for i in np.argsort(-nv)[:5]]

@@ -8,7 +8,8 @@ from collections import deque
 import numpy as np
 
 from ..space import Categorical, Int
-from ._base import Searcher, _as_score
+from ._base import Searcher, _as_score, _as_values
+from ._pareto import crowding_distance, non_dominated_sort
 
 __all__ = ["EvolutionarySearch"]
 
@@ -91,6 +92,16 @@ class EvolutionarySearch(Searcher):
     the encoder, or adds/removes the selector (see the ``mutate`` rules).
     The searcher reads nothing but the space and the scores.
 
+    **Several objectives (NSGA-II).** Told a tuple of objective values
+    (each higher-is-better; see :meth:`Searcher.tell`), the population is
+    chosen as in NSGA-II (Deb et al., 2002, "A fast and elitist
+    multiobjective genetic algorithm"): all results so far are ranked by
+    non-dominated sorting, ties within a front broken by crowding distance
+    (less crowded first), and the best ``population_size`` survive;
+    tournaments compare (front, crowding) the same way. Survival is elitist
+    (the first front stays while it fits), so there is no aging and
+    ``n_elites`` does not apply. Failed trials never become parents.
+
     Parameters
     ----------
     space : SearchSpace, optional
@@ -117,10 +128,11 @@ class EvolutionarySearch(Searcher):
 
     Attributes
     ----------
-    population_ : deque of (dict, float)
-        The living configurations and their scores (failed: ``-inf``).
+    population_ : deque of (dict, float) or of (dict, (int, float))
+        The living configurations and their scores (failed: ``-inf``); with
+        several objectives, their fitness ``(-front, crowding distance)``.
     elites_ : list of (dict, float)
-        The ``n_elites`` best results so far.
+        The ``n_elites`` best results so far (single objective only).
 
     See Also
     --------
@@ -140,6 +152,8 @@ class EvolutionarySearch(Searcher):
     >>> best[1] > -0.5
     True
     """
+
+    supports_multi_objective = True
 
     def __init__(self, space=None, *, initial_configs=None, population_size=20,
                  tournament_size=5, mutation_rate=None, crossover_rate=0.3, n_elites=2,
@@ -169,8 +183,17 @@ class EvolutionarySearch(Searcher):
                 raise ValueError(f"{name} must be in [0, 1], got {value!r}.")
         self.population_ = deque(maxlen=self.population_size)
         self.elites_ = []
+        self._archive = []  # (config, values) of every multi-objective result
 
     def _observe(self, config, score):
+        if isinstance(score, (tuple, list, np.ndarray)) or (
+            score is None and self._archive
+        ):
+            values = _as_values(score)
+            if values is not None:
+                self._archive.append((dict(config), values))
+                self._survive()
+            return
         score = _as_score(score)
         entry = (dict(config), -math.inf if math.isnan(score) else score)
         self.population_.append(entry)  # the oldest member leaves (aging)
@@ -178,6 +201,19 @@ class EvolutionarySearch(Searcher):
             self.elites_.append(entry)
             self.elites_.sort(key=lambda e: -e[1])
             del self.elites_[self.n_elites:]
+
+    def _survive(self):
+        """NSGA-II survival: the best ``population_size`` by (front, crowding)."""
+        values = np.array([v for _, v in self._archive])
+        ranks = non_dominated_sort(values)
+        crowding = crowding_distance(values, ranks)
+        order = np.lexsort((np.arange(len(ranks)), -crowding, ranks))
+        self.population_ = deque(
+            ((self._archive[i][0], (-int(ranks[i]), float(crowding[i])))
+             for i in order[: self.population_size]),
+            maxlen=self.population_size,
+        )
+        self.elites_ = []
 
     def _tournament(self, pool):
         size = min(self.tournament_size, len(pool))

@@ -154,6 +154,9 @@ class GridSearch(Searcher):
      {'family': 'a', 'a__C': 10.0}, {'family': 'b'}]
     """
 
+    #: scores do not steer the proposals: any number of objectives will do
+    supports_multi_objective = True
+
     def __init__(self, space=None, *, initial_configs=None, n_points=5, shuffle=False,
                  random_state=None):
         super().__init__(space, initial_configs=initial_configs, random_state=random_state)

@@ -30,6 +30,9 @@ class RandomSearch(Searcher):
     >>> s.tell(config, -config["x"] ** 2)
     """
 
+    #: scores do not steer the proposals: any number of objectives will do
+    supports_multi_objective = True
+
     def __init__(self, space=None, *, initial_configs=None, max_retries=100,
                  random_state=None):
         super().__init__(space, initial_configs=initial_configs, random_state=random_state)

@@ -164,7 +164,7 @@ class _Scheduler(BaseEstimator):
         self._ensure_started()
         return self._next()
 
-    def report(self, job, score):
+    def report(self, job, score, *, objectives=None):
         """Record the score of ``job`` (``None``/NaN: failed).
 
         Parameters
@@ -172,7 +172,11 @@ class _Scheduler(BaseEstimator):
         job : Job
             As returned by :meth:`next_job`.
         score : float or None
-            Higher is better.
+            Higher is better; what the scheduler ranks and promotes by.
+        objectives : tuple of float, optional
+            All objective values of the job, each higher-is-better: told to
+            a searcher that supports several objectives
+            (:attr:`Searcher.supports_multi_objective`) instead of ``score``.
         """
         self._ensure_started()
         self.pending_.pop(job.id, None)
@@ -181,7 +185,11 @@ class _Scheduler(BaseEstimator):
         key = job.key
         if key not in self._told:
             self._told.add(key)
-            self.searcher.tell(job.config, None if math.isnan(score) else score)
+            told = None if math.isnan(score) else score
+            if (told is not None and objectives is not None
+                    and getattr(self.searcher, "supports_multi_objective", False)):
+                told = tuple(float(v) for v in objectives)
+            self.searcher.tell(job.config, told)
         if self.pruner is not None and self.pruner.report(key, job.fidelity, score):
             self.pruned_.add(key)
         self._on_report(job, score)
