@@ -33,7 +33,7 @@ from ._execution import DaskExecutor, make_executor
 from ._metalearning import initial_configs
 from ._objectives import Objectives
 from ._plan import make_image_plan, make_plan
-from ._refit import choose_members, refit_final
+from ._refit import choose_members, fit_fallback, refit_final
 from ._resources import available_cores
 from ._scoring import fold_safe_scorer
 from ._splits import make_splits
@@ -508,22 +508,13 @@ class BaseAutoML(BaseEstimator):
                     stacklevel=4,
                 )
             best = None
-            local = make_executor("sequential", 1)
-            local.start(X, y, None, self.scorer_)
-            # the fallback's share of the budget was kept for it (a network
-            # stops at it: max_time); at least one second
-            spare = Budget(None if not budget.bounded else max(
-                budget.left(), FALLBACK_SHARE * budget.time_budget, 1.0))
-            estimator, members, threads = refit_final(
-                plan, [], config, executor=local, budget=spare, X=X, y=y,
-                task=self._task, model_seed=model_seed, n_threads=1,
-                method=self.ensemble, splitter=None, n_splits=0, objectives=objectives,
-            )
-            if estimator is None:
-                raise ValueError(
-                    f"No model could be fitted: the fallback {config['family']!r} "
-                    "failed on all rows too."
-                )
+            # the fallback's share of the budget was kept for it: a bounded
+            # row sample (a network also stops at max_time), never killed
+            seconds = None if not budget.bounded else max(
+                budget.left(), FALLBACK_SHARE * budget.time_budget, 1.0)
+            estimator = fit_fallback(plan, config, X, y, task=self._task,
+                                     model_seed=model_seed, seconds=seconds)
+            members, threads = [], 1
         if not members and best is not None:
             members = [(best, 1.0)]
         self.best_config_ = dict(config)

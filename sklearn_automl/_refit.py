@@ -27,12 +27,15 @@ from .ensemble import (
     ensemble_selection,
 )
 
-__all__ = ["choose_members", "refit_final"]
+__all__ = ["choose_members", "fit_fallback", "refit_final"]
 
 logger = logging.getLogger("sklearn_automl")
 
 #: out-of-fold rows above which selection runs on a stratified subsample
 SELECTION_MAX_ROWS = 50_000
+#: the most rows the fallback baseline is fitted on (its cost stays bounded
+#: when not one trial could finish: big data under a small budget)
+FALLBACK_MAX_ROWS = 10_000
 
 
 def choose_members(candidates, y, scorer, *, ensemble_size, method, classes,
@@ -196,6 +199,36 @@ def _measure_rows(X, objectives):
 
     n = min(objectives.latency_batch_size, X.shape[0])
     return _safe_indexing(X, np.arange(n))
+
+
+def fit_fallback(plan, config, X, y, *, task, model_seed, seconds=None):
+    """The fallback baseline, fitted here on at most :data:`FALLBACK_MAX_ROWS` rows.
+
+    Used when no trial finished (or not even the best pipeline could be refit
+    in time): a model must come back, and its cost must stay bounded, so it
+    is fitted in this process, without a kill, on a row sample (stratified
+    for classification), on one thread; a network stops at ``seconds``.
+    """
+    import warnings
+
+    from ._budget import bound_training_time
+    from ._evaluate import subsample_rows
+
+    n = X.shape[0]
+    pipe = plan.build(config, random_state=model_seed, n_jobs=1)
+    if seconds is not None:
+        bound_training_time(pipe, seconds)
+    if n > FALLBACK_MAX_ROWS:
+        rows = subsample_rows(
+            np.arange(n), FALLBACK_MAX_ROWS / n,
+            y=y if task == "classification" else None, seed=model_seed,
+        )
+        logger.info("The fallback baseline is fitted on %d of %d rows.", len(rows), n)
+        X = X.iloc[rows] if hasattr(X, "iloc") else X[rows]
+        y = y[rows]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return pipe.fit(X, y)
 
 
 def _run_refits(executor, tasks, budget):

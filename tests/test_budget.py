@@ -220,3 +220,52 @@ def test_engine_asks_for_cheap_proposals_past_the_searchers_share():
         unbounded.t = t
         loop._next_job(search_start=0.0)
     assert scheduler.flags == [False, False, False]
+
+
+class _AllTimeOut:
+    """An executor whose every trial timed out (the refits never run)."""
+
+    n_workers = 1
+
+    def start(self, X, y, splits, scorer, **shared):
+        self._queue = []
+
+    @property
+    def n_running(self):
+        return len(self._queue)
+
+    def submit(self, task):
+        self._queue.append(task)
+
+    def collect(self):
+        task = self._queue.pop(0)
+        return [TrialResult(task["trial_id"], task["config"], task["family"],
+                            task.get("params") or {}, "timeout",
+                            error="stopped by the time budget")]
+
+    def close(self):
+        self._queue = []
+
+
+class _RowCounter(LogisticRegression):
+    def fit(self, X, y):
+        self.n_rows_seen_ = len(X)
+        return super().fit(X, y)
+
+
+def test_fallback_is_fitted_here_on_a_bounded_row_sample(monkeypatch):
+    import sklearn_automl._refit as refit
+
+    monkeypatch.setattr(refit, "FALLBACK_MAX_ROWS", 60)
+    X, y = make_classification(300, 5, n_classes=3, n_informative=3,
+                               n_redundant=0, random_state=0)
+    with pytest.warns(UserWarning, match="No trial finished"):
+        clf = AutoMLClassifier(
+            estimators=[("counted", _RowCounter(), {})], executor=_AllTimeOut(),
+            max_trials=2, time_budget=None, random_state=0,
+        ).fit(X, y)
+    model = clf.best_estimator_[-1]
+    assert 60 <= model.n_rows_seen_ < 70  # the sample, every class in it
+    assert list(model.classes_) == [0, 1, 2]
+    assert clf.best_index_ is None and math.isnan(clf.best_score_)
+    assert clf.predict_proba(X).shape == (300, 3)
