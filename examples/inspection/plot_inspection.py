@@ -1,7 +1,7 @@
 """
-===============================================================
+=================================================================
 Inspecting a search: leaderboard, ensemble and feature importance
-===============================================================
+=================================================================
 
 After a fit, :class:`~sklearn_automl.AutoMLClassifier` can tell what it did
 (``summary()``), show it (the Displays of :mod:`sklearn_automl.inspection`)

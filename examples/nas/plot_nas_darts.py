@@ -22,7 +22,7 @@ X, y = load_digits(return_X_y=True)
 X = X.reshape(-1, 8, 8)  # (N, H, W): read as one-channel images
 X_train, X_test, y_train, y_test = train_test_split(X, y, stratify=y, random_state=0)
 
-nas = NASClassifier(strategy="darts", max_epochs=4, time_budget=20, random_state=0)
+nas = NASClassifier(strategy="darts", max_epochs=4, time_budget=15, random_state=0)
 nas.fit(X_train, y_train)
 print("derived cell:", nas.best_params_["cell"])
 print(f"test accuracy {nas.score(X_test, y_test):.3f}")

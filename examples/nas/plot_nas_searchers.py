@@ -26,7 +26,7 @@ X_train, X_test, y_train, y_test = train_test_split(X, y, stratify=y, random_sta
 # Bayesian and evolutionary searchers draw the same random initial designs as
 # random search (5 and 8 of them), and differ once their own proposals start.
 for strategy in ("random", "bayesian", "evolutionary"):
-    nas = NASClassifier(strategy=strategy, max_trials=11, max_epochs=8,
+    nas = NASClassifier(strategy=strategy, max_trials=11, max_epochs=5,
                         time_budget=None, random_state=0).fit(X_train, y_train)
     print(f"{strategy:13s} held-out {nas.best_score_:.3f} "
           f"test {nas.score(X_test, y_test):.3f} best widths {nas.best_arch_['width']}")

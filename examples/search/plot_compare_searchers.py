@@ -46,8 +46,9 @@ for name, params in variants.items():
 # successive halving runs many cheap trials and promotes the best.
 fig, axes = plt.subplots(2, 2, figsize=(11, 7), sharey=True, layout="constrained")
 for ax, (name, search) in zip(axes.flat, searches.items()):
-    SearchHistoryDisplay.from_estimator(search, ax=ax, legend=ax is axes.flat[0])
+    SearchHistoryDisplay.from_estimator(search, ax=ax, legend=ax is axes[0, 1])
     ax.set_title(name)
+    ax.set_ylabel("-RMSE" if ax in axes[:, 0] else "")
 
 # %%
 # Best RMSE so far
