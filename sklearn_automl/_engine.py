@@ -63,8 +63,10 @@ class SearchLoop:
         Trials whose out-of-fold predictions are kept (0: none).
     ensemble : bool
         Whether the refit reserve covers ensemble members.
-    refit_workers : int
-        Refits that will run at once (for the reserve).
+    refit_workers : int or None
+        Refits that will run at once (for the reserve); ``None``: the
+        executor's workers, read when needed (a Dask executor knows them
+        only once started).
     checkpoint : Checkpoint or None
     callbacks : list of callable or None
     verbose : int
@@ -226,7 +228,8 @@ class SearchLoop:
             seconds += [refit_seconds(t, self.train_frac)
                         for t in self.refit_candidates() if t is not best]
         return self.budget.refit_reserve(
-            seconds, n_workers=self.refit_workers, ensemble=self.ensemble
+            seconds, n_workers=self.refit_workers or self.executor.n_workers or 1,
+            ensemble=self.ensemble
         )
 
     def _out_of_time(self, search_deadline):

@@ -118,3 +118,15 @@ def test_dead_and_hung_workers_become_crashed_and_timeout(client, binary_data):
     assert status == {"good": "ok", "exit": "crashed", "spin": "timeout"}
     # the cluster is usable afterwards
     assert client.submit(sum, [1, 2]).result(timeout=60) == 3
+
+
+def test_time_budget_search_refits_its_ensemble_on_the_cluster(client, binary_data):
+    """The refit reserve needs the cluster's workers, known only once it is
+    started (this raised a TypeError before the engine read them lazily)."""
+    X, y = binary_data
+    clf = AutoMLClassifier(
+        estimators=[("dask_only", OnlyOnDask(), {}), "linear"], executor=client,
+        time_budget=20, max_trials=4, cv=2, random_state=0,
+    ).fit(X, y)
+    assert clf.n_trials_ == 4
+    assert clf.phase_times_["refit"] >= 0 and clf.score(X, y) > 0.5
