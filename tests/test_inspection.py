@@ -276,3 +276,24 @@ def test_a_family_has_one_colour_in_every_plot(search):
     for bar, trial in zip(ensemble.bars_.patches, ensemble.members["trial_id"]):
         colour = history.scatter_[board.loc[trial, "family"]].get_edgecolors()[0]
         assert tuple(bar.get_facecolor()[:3]) == tuple(colour[:3])
+
+
+def test_nas_estimators_have_the_same_inspection():
+    pytest.importorskip("torch")
+    pytest.importorskip("skorch")
+    from sklearn.datasets import load_digits
+
+    from sklearn_automl.nas import NASClassifier
+
+    X, y = load_digits(return_X_y=True)
+    nas = NASClassifier(max_trials=2, max_epochs=2, time_budget=None,
+                        random_state=0).fit(X[:300], y[:300])
+    summary = nas.summary()
+    assert summary.trials.loc["mlp_net", "total"] == len(nas.leaderboard_) == 2
+    assert summary.column_kinds.empty and summary.n_features == 64
+    assert "Input columns (64): not typed" in str(summary)
+    history = SearchHistoryDisplay.from_estimator(nas, x="trial")
+    assert len(_offsets(history.scatter_["mlp_net"])) == 2
+    assert history.ax_.get_ylabel() == "cross-validated accuracy"
+    ensemble = EnsembleWeightsDisplay.from_estimator(nas)
+    assert [b.get_width() for b in ensemble.bars_.patches] == [1.0]

@@ -48,7 +48,10 @@ class FitSummary:
         values when no trial succeeded).
     column_kinds : Series
         How many input columns are of each kind (numeric, categorical,
-        datetime, text, ...).
+        datetime, text, ...); empty for the NAS estimators, which do not
+        type their input.
+    n_features : int or None
+        Input columns (``n_features_in_``).
 
     Examples
     --------
@@ -65,7 +68,8 @@ class FitSummary:
     """
 
     def __init__(self, *, estimator_name, score_name, time_budget, phase_times, trials,
-                 families, ensemble, ensemble_score, best, column_kinds):
+                 families, ensemble, ensemble_score, best, column_kinds,
+                 n_features=None):
         self.estimator_name = estimator_name
         self.score_name = score_name
         self.time_budget = time_budget
@@ -76,6 +80,7 @@ class FitSummary:
         self.ensemble_score = ensemble_score
         self.best = best
         self.column_kinds = column_kinds
+        self.n_features = n_features
 
     def to_text(self):
         """The report, as printed by ``print(summary)`` and the CLI's ``fit``.
@@ -120,7 +125,10 @@ class FitSummary:
                 index=False, formatters={"weight": "{:.3f}".format,
                                          "mean_score": "{:.5f}".format}))
         kinds = ", ".join(f"{k} {int(v)}" for k, v in self.column_kinds.items())
-        lines += ["", f"Input columns ({int(self.column_kinds.sum())}): {kinds or '-'}"]
+        if kinds:
+            lines += ["", f"Input columns ({int(self.column_kinds.sum())}): {kinds}"]
+        elif self.n_features is not None:
+            lines += ["", f"Input columns ({self.n_features}): not typed by this estimator"]
         return "\n".join(lines)
 
     def __str__(self):
@@ -185,4 +193,5 @@ def fit_summary(estimator):
               "trial_id": None if best is None else best.trial_id,
               "score": math.nan if best is None else best.mean_score},
         column_kinds=kinds.value_counts() if len(kinds) else pd.Series(dtype=int),
+        n_features=getattr(estimator, "n_features_in_", None),
     )
