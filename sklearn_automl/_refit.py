@@ -202,7 +202,9 @@ def _measure_rows(X, objectives):
 
 
 def fit_fallback(plan, config, X, y, *, task, model_seed, seconds=None):
-    """The fallback baseline, fitted here on at most :data:`FALLBACK_MAX_ROWS` rows.
+    """The fallback baseline, fitted here on at most :data:`FALLBACK_MAX_ROWS` rows
+    (fewer with many classes: ``FALLBACK_MAX_ROWS / (n_classes // 2)``, at
+    least 20 per class).
 
     Used when no trial finished (or not even the best pipeline could be refit
     in time): a model must come back, and its cost must stay bounded, so it
@@ -218,9 +220,13 @@ def fit_fallback(plan, config, X, y, *, task, model_seed, seconds=None):
     pipe = plan.build(config, random_state=model_seed, n_jobs=1)
     if seconds is not None:
         bound_training_time(pipe, seconds)
-    if n > FALLBACK_MAX_ROWS:
+    limit = FALLBACK_MAX_ROWS
+    if task == "classification":  # a multinomial fit's cost grows with the classes
+        k = len(np.unique(y))
+        limit = max(FALLBACK_MAX_ROWS // max(1, k // 2), 20 * k)
+    if n > limit:
         rows = subsample_rows(
-            np.arange(n), FALLBACK_MAX_ROWS / n,
+            np.arange(n), limit / n,
             y=y if task == "classification" else None, seed=model_seed,
         )
         logger.info("The fallback baseline is fitted on %d of %d rows.", len(rows), n)
