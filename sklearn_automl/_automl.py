@@ -515,6 +515,8 @@ class BaseAutoML(BaseEstimator):
             estimator = fit_fallback(plan, config, X, y, task=self._task,
                                      model_seed=model_seed, seconds=seconds)
             members, threads = [], 1
+        if len(members) == 1 and members[0][0] not in (None, best):
+            best, config = members[0][0], members[0][0].config  # within the limits
         if not members and best is not None:
             members = [(best, 1.0)]
         self.best_config_ = dict(config)

@@ -149,10 +149,51 @@ class AutoMLClassifier(ClassifierMixin, BaseAutoML):
         Each is called as ``callback(result)`` with the
         :class:`TrialResult` of every finished trial; returning ``True``
         (or raising :class:`StopSearch`) stops the search.
+    objectives : tuple of str, default=("score",)
+        What the search optimizes, out of ``"score"``,
+        ``"predict_latency"`` (seconds per row at ``latency_batch_size``),
+        ``"model_size"`` (bytes of the pickled pipeline), ``"fit_time"``
+        (seconds per fold) and ``"predict_memory"`` (MB at the peak of a
+        predict). Every trial's costs are measured either way (the
+        ``profile`` columns of ``leaderboard_``); with several objectives
+        the searcher is told all of them (NSGA-II selection for
+        ``search="evolutionary"``, ParEGO for ``"bayesian"``; random and
+        grid search ignore scores) and ``pareto_front_`` lists the
+        non-dominated trials. See :ref:`objectives`.
+    select : {"best_score", "knee"}, callable or dict, default="best_score"
+        How the final model is chosen among the feasible trials.
+        ``"best_score"``: the best score (then ensembled as
+        ``ensemble_size`` says). ``"knee"``: the knee of ``pareto_front_``
+        (the best sum of the objectives rescaled to [0, 1] over the front,
+        costs on a log scale). A dict of weights per objective
+        (``{"score": 2, "predict_latency": 1}``): the best weighted sum on
+        that scale. A callable: ``select(pareto_front_) -> trial_id``. Any
+        choice but ``"best_score"`` refits that trial alone (no ensemble).
+    max_predict_latency : float or None, default=None
+        Seconds per row, at ``latency_batch_size``, that the final model may
+        take to predict. A trial over a constraint (or whose cost could not
+        be measured) is recorded but told to the searcher as failed and
+        never chosen; an ensemble's members' costs add up, and members are
+        dropped until the refit ensemble measures within the limits. If no
+        trial is feasible, ``fit`` raises a ``ValueError`` that quotes the
+        closest trial. Measured costs vary from run to run, so a choice
+        under constraints (or with cost objectives) is not bit-for-bit
+        reproducible.
+    max_model_size : float or None, default=None
+        Bytes the pickled final model may take (see ``max_predict_latency``).
+    max_predict_memory : float or None, default=None
+        Megabytes the final model may hold at the peak of predicting a batch
+        of ``latency_batch_size`` rows: its size plus what the predict
+        allocates (see ``max_predict_latency``).
+    latency_batch_size : int, default=1000
+        Rows of the batched latency measurement: each trial's last-fold
+        model predicts up to this many of its validation rows three times
+        (the median counts) and five single rows, after its fold is scored
+        (not counted in ``predict_time``).
     random_state : int, RandomState instance or None, default=None
         Seeds the folds, the searcher and the models. With an int, a
         ``max_trials`` budget and ``time_budget=None`` the search is
-        reproducible.
+        reproducible (measured costs excepted: see ``max_predict_latency``).
     verbose : int, default=0
         1: a progress bar on stderr (trials, best score, budget left; needs
         ``tqdm``) and summary messages; 2: a line per trial instead of the
@@ -185,11 +226,24 @@ class AutoMLClassifier(ClassifierMixin, BaseAutoML):
         Index of the best trial in ``cv_results_``.
     cv_results_ : dict of ndarray
         One entry per trial, as in :class:`~sklearn.model_selection.GridSearchCV`,
-        plus ``"family"`` and ``"status"``.
+        plus ``"family"``, ``"status"`` and the measured costs (the
+        leaderboard's cost columns).
     leaderboard_ : pandas.DataFrame
         One row per trial, best first: rank, trial_id, family, fidelity,
         mean_score, std_score, weight (its share of ``best_estimator_``),
-        fit_time, predict_time, status, error, params.
+        fit_time, predict_time, the measured costs of its last fold's model
+        (predict_latency_s_per_row, predict_latency_s_per_row_batch1,
+        peak_memory_mb, model_size_bytes, profile_time_s; networks add
+        n_params and flops), status, error, params.
+    pareto_front_ : pandas.DataFrame
+        The non-dominated feasible trials at full fidelity (the highest
+        reached) on ``objectives``: trial_id, family, the objectives'
+        columns, the other measured costs and params; best score first.
+        With the score as only objective, the best trial(s).
+    best_estimator_profile_ : dict
+        The costs of ``best_estimator_`` itself (an ensemble as a whole),
+        measured after the refit on up to ``latency_batch_size`` training
+        rows, with the keys of the leaderboard's cost columns.
     ensemble_members_ : list of int
         ``trial_id`` of each pipeline in ``best_estimator_`` (one entry for a
         single pipeline, none for an unvalidated fallback).
@@ -325,6 +379,23 @@ class AutoMLRegressor(RegressorMixin, BaseAutoML):
         Folder of the trial log a restarted search resumes from.
     callbacks : list of callable or None, default=None
         Called with each :class:`TrialResult`; ``True`` stops the search.
+    objectives : tuple of str, default=("score",)
+        What the search optimizes: ``"score"``, ``"predict_latency"``,
+        ``"model_size"``, ``"fit_time"``, ``"predict_memory"`` (see
+        :class:`AutoMLClassifier` and :ref:`objectives`).
+    select : {"best_score", "knee"}, callable or dict, default="best_score"
+        How the final model is chosen among the feasible trials (see
+        :class:`AutoMLClassifier`).
+    max_predict_latency : float or None, default=None
+        Seconds per row (at ``latency_batch_size``) the final model may take;
+        infeasible trials are never chosen and ensembles are trimmed to fit
+        (see :class:`AutoMLClassifier`).
+    max_model_size : float or None, default=None
+        Bytes the pickled final model may take.
+    max_predict_memory : float or None, default=None
+        Megabytes the final model may hold at the peak of a batched predict.
+    latency_batch_size : int, default=1000
+        Rows of each trial's batched latency measurement.
     random_state : int, RandomState instance or None, default=None
         Seeds folds, searcher and models.
     verbose : int, default=0
@@ -352,7 +423,12 @@ class AutoMLRegressor(RegressorMixin, BaseAutoML):
         One entry per trial, GridSearchCV-style.
     leaderboard_ : pandas.DataFrame
         One row per trial, best first, with each trial's ``weight`` in
-        ``best_estimator_``.
+        ``best_estimator_`` and its measured costs (see
+        :class:`AutoMLClassifier`).
+    pareto_front_ : pandas.DataFrame
+        The non-dominated feasible trials on ``objectives``.
+    best_estimator_profile_ : dict
+        The measured costs of ``best_estimator_`` after the refit.
     ensemble_members_ : list of int
         ``trial_id`` of each pipeline in ``best_estimator_``.
     ensemble_weights_ : ndarray of shape (n_members,)

@@ -63,6 +63,8 @@ _COST_COLUMNS = ("predict_latency_s_per_row", "predict_latency_s_per_row_batch1"
                  "model_size_bytes", "peak_memory_mb", "mean_fit_time")
 #: costs below this are treated as this on the log scale
 _TINY = 1e-12
+#: most alternative trials refit when the chosen one is over a limit once refit
+_MAX_ALTERNATIVES = 2
 #: the named ways to choose the final model
 SELECTS = ("best_score", "knee")
 #: column -> higher is better
@@ -128,6 +130,10 @@ class Objectives:
         self.select = _check_select(select, names)
         self.latency_batch_size = int(latency_batch_size)
         self.final_profile = {}
+        #: eligible trials, best score first (set by choose): the refit's
+        #: alternatives when the chosen model is over a limit once refit
+        self.alternatives = []
+        self.chosen = None  # the trial choose() returned
 
     @classmethod
     def from_estimator(cls, est):
@@ -246,6 +252,10 @@ class Objectives:
 
     # ------------------------------------------------------------ choice
     def choose(self, history):
+        self.chosen = self._choose(history)
+        return self.chosen
+
+    def _choose(self, history):
         """The trial whose pipeline becomes the final model.
 
         Returns
@@ -266,6 +276,7 @@ class Objectives:
         eligible = self._eligible(ok)
         if not eligible:
             raise ValueError(self._infeasible_message(ok))
+        self.alternatives = sorted(eligible, key=lambda t: (-t.mean_score, t.trial_id))
         if self.select == "best_score":
             return max(eligible, key=lambda t: (t.mean_score, -t.trial_id))
         front = self.front(eligible)
@@ -330,7 +341,7 @@ class Objectives:
             members = [(t, w / total) for t, w in members]
         return members
 
-    def limit_refit(self, kept, assemble, rows):
+    def limit_refit(self, kept, assemble, rows, refit=None):
         """The final model within the limits, measured on the refit models.
 
         Parameters
@@ -342,48 +353,106 @@ class Objectives:
             model from fitted members (no refit).
         rows : array-like
             Rows to measure it on.
+        refit : callable, optional
+            ``refit(trial) -> fitted estimator or None``: one more refit of
+            an alternative trial, to be the final model alone.
 
         Returns
         -------
         estimator, members
-            Members are dropped (the costliest per weight first) until the
-            measured ensemble meets the constraints; a single model over a
-            limit is kept with a warning (its trial was within it). The
-            last measurement is in :attr:`final_profile`.
+            The assembled model when it measures within the limits.
+            Otherwise each refit member is measured alone (a model refit on
+            all rows can be larger and slower than its trial's) and members
+            are dropped, the most cost on the broken limits per unit of
+            weight first, until the measured ensemble meets them; when one
+            member is left and still over, the heaviest member that is
+            within the limits on its own is the final model; if none is, the
+            next feasible trials (best score first, at most
+            ``_MAX_ALTERNATIVES``) whose trial costs, scaled by how much the
+            refit grew over its trial, fit the limits are refit alone with
+            ``refit`` until one measures within them; failing that, the last
+            model is kept with a warning. The last measurement is in
+            :attr:`final_profile`.
         """
         from ._profile import measure_profile
 
+        def measure(estimator):
+            return measure_profile(estimator, rows, batch_size=self.latency_batch_size)
+
+        def broken_by(profile):
+            return {c: limit for c, limit in self.limits.items()
+                    if not profile.get(c, math.nan) <= limit}
+
         kept = list(kept)
+        estimator, members = assemble(kept)
+        self.final_profile = measure(estimator)
+        if not broken_by(self.final_profile):
+            return estimator, members
+        alone = [measure(est) for _, est in kept]  # each refit member's own costs
+        left = list(range(len(kept)))
         while True:
-            estimator, members = assemble(kept)
-            self.final_profile = measure_profile(
-                estimator, rows, batch_size=self.latency_batch_size)
-            broken = {c: limit for c, limit in self.limits.items()
-                      if not self.final_profile.get(c, math.nan) <= limit}
+            broken = broken_by(self.final_profile)
             if not broken:
                 return estimator, members
-            if len(kept) == 1:
-                logger.warning(
-                    "The refit final model is over its limit(s) (%s) although its "
-                    "trial was within them (refit on all rows; measurement noise).",
-                    ", ".join(f"{c}={self.final_profile.get(c):.3g} > {v:.3g}"
-                              for c, v in broken.items()),
-                )
-                return estimator, members
-            drop = _costliest([m for m, _ in kept], broken)
+            if len(left) == 1:
+                break
+            drop = max(left, key=lambda i: _cost_ratio(alone[i], kept[i][0][1], broken))
             logger.info("The refit ensemble is over %s; dropping trial %d.",
                         sorted(broken), kept[drop][0][0].trial_id)
-            kept.pop(drop)
+            left.remove(drop)
+            estimator, members = assemble([kept[i] for i in left])
+            self.final_profile = measure(estimator)
+        fits = [i for i in range(len(kept)) if not broken_by(alone[i])]
+        if fits:
+            best = max(fits, key=lambda i: (kept[i][0][1], -i))
+            estimator, members = assemble([kept[best]])
+            self.final_profile = alone[best]
+            return estimator, members
+        last = kept[left[0]][0][0]
+        tried = {m.trial_id for (m, _), _ in kept if m is not None}
+        for alt in self._grown_alternatives(last, self.final_profile, tried, refit):
+            fitted = refit(alt)
+            if fitted is None:
+                break
+            profile = measure(fitted)
+            if not broken_by(profile):
+                logger.info("The refit model was over its limits; trial %d, refit "
+                            "alone, is within them.", alt.trial_id)
+                self.final_profile = profile
+                return fitted, [(alt, 1.0)]
+        logger.warning(
+            "The refit final model is over its limit(s) (%s) although its trial "
+            "was within them (refit on all rows, or measurement noise).",
+            ", ".join(f"{c}={self.final_profile.get(c):.3g} > {v:.3g}"
+                      for c, v in broken_by(self.final_profile).items()),
+        )
+        return estimator, members
+
+
+    def _grown_alternatives(self, trial, refit_profile, tried, refit):
+        """Feasible trials not yet refit whose costs, grown as ``trial``'s did
+        between its trial and its refit, fit the limits (best score first)."""
+        if refit is None or trial is None:
+            return []
+        growth = {c: max(refit_profile.get(c, math.nan) / trial_value(trial, c), 1.0)
+                  for c in self.limits}
+        if not all(np.isfinite(g) for g in growth.values()):
+            return []
+        return [t for t in self.alternatives if t.trial_id not in tried and all(
+            trial_value(t, c) * growth[c] <= limit for c, limit in self.limits.items()
+        )][:_MAX_ALTERNATIVES]
+
+
+def _cost_ratio(costs, weight, broken):
+    """A member's cost on the broken limits (each relative to its limit) per weight."""
+    cost = sum(costs.get(c, math.nan) / limit for c, limit in broken.items())
+    return (cost if np.isfinite(cost) else math.inf) / max(weight, 1e-12)
 
 
 def _costliest(members, broken):
-    """Index of the member with the most broken-constraint cost per weight."""
-    def ratio(member):
-        trial, weight = member
-        cost = sum(trial_value(trial, c) / limit for c, limit in broken.items())
-        return (cost if np.isfinite(cost) else math.inf) / max(weight, 1e-12)
-
-    return max(range(len(members)), key=lambda i: ratio(members[i]))
+    """Index of the member with the most broken-constraint trial cost per weight."""
+    return max(range(len(members)), key=lambda i: _cost_ratio(
+        {c: trial_value(members[i][0], c) for c in broken}, members[i][1], broken))
 
 
 def _check_select(select, names):

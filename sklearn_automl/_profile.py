@@ -56,8 +56,10 @@ class _ByteCounter:
         self.n = 0
 
     def write(self, data):
-        self.n += len(data)
-        return len(data)
+        # protocol 5 hands large buffers over as PickleBuffer: count their bytes
+        size = memoryview(data).nbytes
+        self.n += size
+        return size
 
 
 def model_size_bytes(model):

@@ -134,7 +134,8 @@ def refit_final(plan, members, best_config, *, executor, budget, X, y, task,
     per_refit = max(1, n_threads // max(1, min(len(configs), executor.n_workers)))
     threads = min(plan.components[c["family"]].n_threads(per_refit, n_rows)
                   for c in configs)
-    voting = bool(members) and method == "selection"
+    # one member (an ensemble trimmed to its limits) is refit as itself
+    voting = len(members) > 1 and method == "selection"
     encode = voting and task == "classification"
     tasks = []
     for i, config in enumerate(configs):
@@ -146,17 +147,30 @@ def refit_final(plan, members, best_config, *, executor, budget, X, y, task,
             "refit": True, "encode_labels": encode,
         })
     fitted = _run_refits(executor, tasks, budget)
+
+    def refit_alone(trial):
+        """One more refit, of a trial to use alone (None: no time or it failed)."""
+        if budget.bounded and budget.left() <= 0:
+            return None
+        task = {"estimator": plan.build(trial.config, random_state=model_seed,
+                                        n_jobs=threads),
+                "trial_id": 0, "config": trial.config, "family": trial.family,
+                "deadline": budget.refit_deadline(), "n_threads": threads,
+                "refit": True, "encode_labels": False}
+        return _run_refits(executor, [task], budget).get(0)
+
     if 0 not in fitted and fitted:
         logger.warning("The best pipeline's refit did not finish in time; the "
                        "ensemble goes on without it.")
     if not members:
         if 0 not in fitted:
             return None, [], threads
-        if objectives is not None:  # measured (a warning if over a limit)
-            objectives.limit_refit([((None, 1.0), fitted[0])],
-                                   lambda kept: (kept[0][1], []),
-                                   _measure_rows(X, objectives))
-        return fitted[0], [], threads
+        if objectives is None:
+            return fitted[0], [], threads
+        # measured; over a limit, maybe replaced by another trial refit alone
+        return (*objectives.limit_refit(
+            [((objectives.chosen, 1.0), fitted[0])], lambda kept: (kept[0][1], []),
+            _measure_rows(X, objectives), refit=refit_alone), threads)
     kept = [(m, fitted[i]) for i, m in enumerate(members) if i in fitted]
     unfitted = {f"trial_{m[0].trial_id}": tasks[i]["estimator"]
                 for i, m in enumerate(members)}
@@ -169,9 +183,11 @@ def refit_final(plan, members, best_config, *, executor, budget, X, y, task,
 
     def assemble(kept):
         """The final model from fitted members (no refit)."""
-        if len(kept) == 1:
+        if len(kept) == 1 and not encode:
             (trial, _), est = kept[0]
             return est, [(trial, 1.0)]
+        # a member fitted on encoded labels keeps a (one-member) voting
+        # ensemble, which decodes its predictions
         chosen = _normalised([m for m, _ in kept])
         estimators = [(f"trial_{t.trial_id}", est) for (t, _), est in kept]
         if method == "stacking":
@@ -189,8 +205,8 @@ def refit_final(plan, members, best_config, *, executor, budget, X, y, task,
 
     if objectives is None:
         return (*assemble(kept), threads)
-    return (*objectives.limit_refit(kept, assemble, _measure_rows(X, objectives)),
-            threads)
+    return (*objectives.limit_refit(kept, assemble, _measure_rows(X, objectives),
+                                    refit=refit_alone), threads)
 
 
 def _measure_rows(X, objectives):

@@ -433,3 +433,98 @@ def test_automl_measures_the_searcher_time(binary_data):
     fitted = AutoMLClassifier(search="bayesian", max_trials=3, cv=3,
                               random_state=0).fit(X, y)
     assert 0 < fitted.searcher_time_ < fitted.search_time_
+
+
+# ------------------------------------------------------ several objectives
+def _zdt_space():
+    return SearchSpace({f"x{i}": Float(0.0, 1.0) for i in range(4)})
+
+
+def _zdt1(config):
+    """ZDT1 on 4 variables, negated: both objectives are maximized."""
+    x = np.array([config[f"x{i}"] for i in range(4)])
+    g = 1 + 9 * x[1:].mean()
+    return (-x[0], -g * (1 - np.sqrt(x[0] / g)))
+
+
+def _hypervolume_after(searcher, n):
+    from sklearn_automl.search._pareto import hypervolume
+
+    told = []
+    for _ in range(n):
+        config = searcher.ask()
+        told.append(_zdt1(config))
+        searcher.tell(config, told[-1])
+    return hypervolume(np.array(told), [-1.1, -11.0]), searcher
+
+
+@pytest.mark.parametrize("make, n", [
+    # evolution is cheap: it gets more evaluations (and needs generations)
+    (lambda: EvolutionarySearch(_zdt_space(), population_size=10, random_state=0),
+     100),
+    (lambda: BayesianSearch(_zdt_space(), n_initial=8, n_candidates=64,
+                            random_state=0), 40),
+    (lambda: BayesianSearch(_zdt_space(), n_initial=8, n_candidates=64,
+                            multi_objective="ehvi", random_state=0), 40),
+], ids=["nsga2", "parego", "ehvi"])
+def test_multi_objective_searchers_beat_random_on_zdt1(make, n):
+    random_hv = np.mean([_hypervolume_after(RandomSearch(_zdt_space(), random_state=s),
+                                            n)[0] for s in range(3)])
+    hv, searcher = _hypervolume_after(make(), n)
+    assert hv > random_hv
+    # the same seed and values give the same proposals
+    again = make()
+    for config, _ in searcher.history_[:15]:
+        assert again.ask() == config
+        again.tell(config, _zdt1(config))
+
+
+def test_nsga2_population_is_ranked_by_front_and_crowding():
+    s = EvolutionarySearch(_zdt_space(), population_size=4, random_state=0)
+    values = [(0.0, 3.0), (1.0, 2.0), (2.0, 1.0), (0.5, 0.5), (3.0, 0.0), (0.1, 0.1)]
+    for v in values:
+        s.tell(s.ask(), v)
+    s.tell(s.ask(), None)  # a failure never enters
+    fitness = [f for _, f in s.population_]
+    # four of the five points of front 0 survive: the two extremes (infinite
+    # crowding) first, the crowded (1, 2) or (2, 1) last out
+    assert [rank for rank, _ in fitness] == [0, 0, 0, 0]
+    assert np.isinf(fitness[0][1]) and np.isinf(fitness[1][1])
+    assert s.elites_ == []
+
+
+def test_tuples_only_for_searchers_that_support_them():
+    class ScoreOnly(RandomSearch):
+        supports_multi_objective = False
+
+    s = ScoreOnly(_zdt_space(), random_state=0)
+    with pytest.raises(TypeError, match="optimizes one score"):
+        s.tell(s.ask(), (1.0, 2.0))
+    with pytest.raises(ValueError, match="multi_objective must be one of"):
+        BayesianSearch(_zdt_space(), multi_objective="nsga").ask()
+    # three objectives: "ehvi" proposes as ParEGO does, without error
+    b = BayesianSearch(_zdt_space(), n_initial=3, n_candidates=16,
+                       multi_objective="ehvi", random_state=0)
+    for _ in range(6):
+        config = b.ask()
+        b.tell(config, (*_zdt1(config), -config["x3"]))
+    assert b.gp_ is not None
+
+
+def test_scheduler_tells_objectives_to_searchers_that_take_them():
+    from sklearn_automl.search import FullFidelity
+
+    class Recording(RandomSearch):
+        def _observe(self, config, score):
+            self.told_ = [*getattr(self, "told_", []), score]
+
+    class ScoreOnly(Recording):
+        supports_multi_objective = False
+
+    for cls, expected in [(Recording, (0.5, -2.0)), (ScoreOnly, 0.5)]:
+        sched = FullFidelity(cls(_zdt_space(), random_state=0))
+        job = sched.next_job()
+        sched.report(job, 0.5, objectives=(0.5, -2.0))
+        failed = sched.next_job()
+        sched.report(failed, None, objectives=(0.1, -1.0))
+        assert sched.searcher.told_ == [expected, None]

@@ -21,6 +21,10 @@ __all__ = ["EnsembleWeightsDisplay", "ParetoFrontDisplay"]
 _COST_LABELS = {
     "fit_time": "fit time (s, summed over the folds)",
     "predict_time": "predict time (s, summed over the folds)",
+    "predict_latency_s_per_row": "predict latency (s per row, batched)",
+    "predict_latency_s_per_row_batch1": "predict latency (s, one row)",
+    "model_size_bytes": "model size (bytes, pickled)",
+    "peak_memory_mb": "peak predict memory (MB)",
 }
 
 
@@ -150,7 +154,8 @@ class ParetoFrontDisplay:
     coloured by family; the trials that no other trial beats on both axes
     (a higher score at a lower or equal cost) are ringed and joined by a
     step line. The cost is a column of ``leaderboard_`` where lower is
-    better (``x="fit_time"`` by default; ``"predict_time"`` for latency).
+    better (``x="fit_time"`` by default; ``"predict_latency_s_per_row"`` for
+    latency, ``"model_size_bytes"`` for size).
 
     Create it with :meth:`from_estimator`; read more in :ref:`inspection`.
 
