@@ -243,7 +243,8 @@ class AutoMLClassifier(ClassifierMixin, BaseAutoML):
     best_estimator_profile_ : dict
         The costs of ``best_estimator_`` itself (an ensemble as a whole),
         measured after the refit on up to ``latency_batch_size`` training
-        rows, with the keys of the leaderboard's cost columns.
+        rows, with the keys of the leaderboard's cost columns. Empty when
+        no constraint is set and the budget had no time left to measure.
     ensemble_members_ : list of int
         ``trial_id`` of each pipeline in ``best_estimator_`` (one entry for a
         single pipeline, none for an unvalidated fallback).

@@ -341,7 +341,7 @@ class Objectives:
             members = [(t, w / total) for t, w in members]
         return members
 
-    def limit_refit(self, kept, assemble, rows, refit=None):
+    def limit_refit(self, kept, assemble, rows, refit=None, measure=True):
         """The final model within the limits, measured on the refit models.
 
         Parameters
@@ -356,6 +356,9 @@ class Objectives:
         refit : callable, optional
             ``refit(trial) -> fitted estimator or None``: one more refit of
             an alternative trial, to be the final model alone.
+        measure : bool, default=True
+            False (no constraint and no time left in the budget): the model
+            is assembled, not measured (:attr:`final_profile` stays empty).
 
         Returns
         -------
@@ -376,6 +379,8 @@ class Objectives:
         """
         from ._profile import measure_profile
 
+        measure_final = measure
+
         def measure(estimator):
             return measure_profile(estimator, rows, batch_size=self.latency_batch_size)
 
@@ -385,6 +390,8 @@ class Objectives:
 
         kept = list(kept)
         estimator, members = assemble(kept)
+        if not (measure_final or self.constrained):
+            return estimator, members
         self.final_profile = measure(estimator)
         if not broken_by(self.final_profile):
             return estimator, members

@@ -170,7 +170,8 @@ def refit_final(plan, members, best_config, *, executor, budget, X, y, task,
         # measured; over a limit, maybe replaced by another trial refit alone
         return (*objectives.limit_refit(
             [((objectives.chosen, 1.0), fitted[0])], lambda kept: (kept[0][1], []),
-            _measure_rows(X, objectives), refit=refit_alone), threads)
+            _measure_rows(X, objectives), refit=refit_alone,
+            measure=_time_left(budget)), threads)
     kept = [(m, fitted[i]) for i, m in enumerate(members) if i in fitted]
     unfitted = {f"trial_{m[0].trial_id}": tasks[i]["estimator"]
                 for i, m in enumerate(members)}
@@ -206,7 +207,13 @@ def refit_final(plan, members, best_config, *, executor, budget, X, y, task,
     if objectives is None:
         return (*assemble(kept), threads)
     return (*objectives.limit_refit(kept, assemble, _measure_rows(X, objectives),
-                                    refit=refit_alone), threads)
+                                    refit=refit_alone, measure=_time_left(budget)),
+            threads)
+
+
+def _time_left(budget):
+    """Whether the budget leaves time to measure an unconstrained final model."""
+    return not budget.bounded or budget.left() > 0
 
 
 def _measure_rows(X, objectives):
