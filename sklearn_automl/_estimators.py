@@ -472,8 +472,10 @@ class AutoMLRegressor(RegressorMixin, BaseAutoML):
     >>> from sklearn_automl import AutoMLRegressor
     >>> X, y = load_diabetes(return_X_y=True)
     >>> reg = AutoMLRegressor(max_trials=2, time_budget=None, random_state=0)
-    >>> reg.fit(X, y).best_family_  # the portfolio's first choice for such data
-    'linear'
+    >>> reg.fit(X, y).n_trials_
+    2
+    >>> reg.score(X, y) > 0.3  # R^2 of the refit model on its training data
+    True
     """
 
     _task = "regression"
