@@ -12,7 +12,7 @@ For each task and seed, one child process per run (``n_jobs=None``):
     overhead (``profile_time_s`` over the trials' durations).
 ``capped``
     the same search with ``max_predict_latency`` = the free winner's
-    latency (``best_estimator_profile_``) / 10: the test score given up and
+    latency (on up to 1000 training rows, as ``best_estimator_profile_``) / 10: the test score given up and
     the chosen model's latency on the fresh rows against the limit.
 ``evolutionary``, ``bayesian``
     the two objectives with NSGA-II and ParEGO at the same budget: their
@@ -87,6 +87,10 @@ def run_one(task, run, budget, seed, limit, plot_dir):
     fit_s = time.perf_counter() - t0
     metric, score, _, _ = score_task(task, model, X_te, y_te)
     fresh = measure_profile(model.best_estimator_, X_te, batch_size=1000)
+    # on training rows, as the search measures it (best_estimator_profile_ is
+    # empty when the budget left no time to measure an unconstrained model)
+    train = model.best_estimator_profile_ or measure_profile(
+        model.best_estimator_, X_tr, batch_size=1000)
     trials = [t for t in model.history_.trials if t.ok]
     profile_s = sum(t.profile.get("profile_time_s", 0.0) for t in trials)
     trial_s = sum(t.duration for t in trials)
@@ -96,8 +100,7 @@ def run_one(task, run, budget, seed, limit, plot_dir):
         "task": task["name"], "type": task["type"], "n_train": len(X_tr), "run": run,
         "seed": seed, "budget": budget, "metric": metric, "score": score,
         "cv_score": model.best_score_, "limit_s_per_row": limit,
-        "train_latency_s_per_row": model.best_estimator_profile_.get(
-            "predict_latency_s_per_row"),
+        "train_latency_s_per_row": train["predict_latency_s_per_row"],
         "fresh_latency_s_per_row": fresh["predict_latency_s_per_row"],
         "fresh_latency_batch1_s": fresh["predict_latency_s_per_row_batch1"],
         "within_limit": (None if limit is None
@@ -115,9 +118,8 @@ def run_one(task, run, budget, seed, limit, plot_dir):
                               for t in trials]),
         "status": "ok", "error": "",
     }
-    if run == "free" and plot_dir is not None:
-        _plot(model, task, budget, seed, plot_dir,
-              model.best_estimator_profile_.get("predict_latency_s_per_row"))
+    if run == "free" and plot_dir is not None and len(model.pareto_front_):
+        _plot(model, task, budget, seed, plot_dir, train["predict_latency_s_per_row"])
     print("ROW " + json.dumps(row, default=float), flush=True)
 
 
@@ -195,11 +197,13 @@ def _describe(row):
     if row.get("status") != "ok":
         return f"{row.get('task')} {row.get('run')}: {row.get('error')}"
     better = "+" if higher_is_better(row["metric"]) else "-"
+    share = row["overhead_share"]
     return (f"{row['task']:<11} {row['run']:<12} seed={row['seed']} "
             f"{row['metric']}({better})={row['score']:.4f} "
             f"fresh latency={row['fresh_latency_s_per_row']:.3g}s/row "
             f"limit={row['limit_s_per_row']} trials={row['n_trials']} "
-            f"overhead={row['overhead_share']:.1%} family={row['best_family']}")
+            f"overhead={'-' if share is None else f'{share:.1%}'} "
+            f"family={row['best_family']}")
 
 
 if __name__ == "__main__":
