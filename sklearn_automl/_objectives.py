@@ -176,18 +176,17 @@ class Objectives:
         """``(score, objective values)`` for the scheduler and the searcher.
 
         ``score`` is the scalar the schedulers rank by (``None``: failed or
-        infeasible); the values (``None`` with one objective, or when a cost
-        is missing) are the maximized tuple a multi-objective searcher
-        learns from.
+        infeasible); the values (``None`` with one objective) are the
+        maximized tuple a multi-objective searcher learns from: with a cost
+        that was not measured it holds a NaN, which the searchers take as a
+        failure (the schedulers still rank the score).
         """
         if not trial.ok or not self.feasible(trial):
             return None, None
         if not self.multi:
             return trial.mean_score, None
-        told = tuple(_utility(trial_value(trial, c), c) for c in self.columns)
-        if not all(np.isfinite(told)):
-            return trial.mean_score, None
-        return trial.mean_score, told
+        return trial.mean_score, tuple(
+            _utility(trial_value(trial, c), c) for c in self.columns)
 
     def feasible_candidates(self, candidates):
         """The ensemble candidates that meet the constraints."""

@@ -13,7 +13,8 @@ from numpydoc.docscrape import ClassDoc
 from sklearn_automl import AutoMLClassifier, AutoMLRegressor, TrialResult
 from sklearn_automl._history import History
 from sklearn_automl._objectives import Objectives
-from sklearn_automl.search import RandomSearch
+from sklearn_automl.search import EvolutionarySearch, RandomSearch
+from sklearn_automl.space import Float, SearchSpace
 
 # (score, latency s/row, size bytes) of synthetic trials 0..4
 TRIALS = [(0.90, 1e-3, 5e6), (0.88, 1e-5, 1e4), (0.85, 1e-6, 5e3),
@@ -102,6 +103,15 @@ def test_constraints_told_and_closest_trial_quoted():
     unmeasured = TrialResult(9, {}, "g", {}, "ok", scores=np.array([0.9]),
                              mean_score=0.9)
     assert not tight.feasible(unmeasured)
+    # unmeasured in a multi-objective search: the scheduler keeps the score, a
+    # multi-objective searcher takes the NaN as a failure (and does not mix a
+    # scalar into its population)
+    score, values = obj.__class__(("score", "predict_latency")).told(unmeasured)
+    assert score == 0.9 and np.isnan(values[1])
+    evo = EvolutionarySearch(SearchSpace({"x": Float(0, 1)}), random_state=0)
+    evo.tell(evo.ask(), (0.5, 1.0))
+    evo.tell(evo.ask(), values)
+    assert len(evo.population_) == 1
 
 
 def test_trim_drops_the_costliest_member_per_weight():
