@@ -3,6 +3,7 @@
 from ._estimators import AutoMLClassifier, AutoMLRegressor
 from ._execution import DaskExecutor
 from ._history import TrialResult
+from ._persistence import ModelVersionWarning, load, trusted_types
 from ._progress import StopSearch
 
 __version__ = "0.1.0"
@@ -11,7 +12,10 @@ __all__ = [
     "AutoMLClassifier",
     "AutoMLRegressor",
     "DaskExecutor",
+    "ModelVersionWarning",
     "StopSearch",
     "TrialResult",
     "__version__",
+    "load",
+    "trusted_types",
 ]

@@ -32,6 +32,7 @@ from ._engine import SearchLoop
 from ._execution import DaskExecutor, make_executor
 from ._metalearning import initial_configs
 from ._objectives import Objectives
+from ._persistence import PersistenceMixin
 from ._plan import make_image_plan, make_plan
 from ._refit import choose_members, fit_fallback, refit_final
 from ._resources import available_cores
@@ -78,7 +79,7 @@ _SCHEDULES = {
 }
 
 
-class BaseAutoML(BaseEstimator):
+class BaseAutoML(PersistenceMixin, BaseEstimator):
     """Shared parameters and search loop of the AutoML estimators.
 
     Do not use directly: use :class:`AutoMLClassifier` or

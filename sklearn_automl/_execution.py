@@ -37,6 +37,7 @@ import os
 import shutil
 import signal
 import tempfile
+import threading
 import time
 import uuid
 from collections import deque
@@ -155,7 +156,43 @@ def _die_with_parent():
         libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
-def _worker_main(conn, data_path, payload):
+def _exit_with(pid):
+    """Exit this worker as soon as process ``pid`` (the search's) is gone.
+
+    ``PR_SET_PDEATHSIG`` fires when the *fork server* dies, but the fork
+    server lives as long as any of its children holds the descriptor that
+    tells it its client is alive, and every worker holds one: after SIGKILL
+    of the search, a worker busy with a long trial kept itself and the fork
+    server alive. A daemon thread waits on the search process instead
+    (a pidfd where Linux has them; else a check every 0.5 s).
+    """
+    import select
+    import threading
+
+    def watch():
+        try:
+            fd = os.pidfd_open(pid)
+        except ProcessLookupError:
+            os._exit(1)
+        except (AttributeError, OSError):  # pragma: no cover - old kernels
+            fd = None
+        if fd is not None:
+            select.select([fd], [], [])
+        else:  # pragma: no cover
+            while True:
+                time.sleep(0.5)
+                try:
+                    os.kill(pid, 0)
+                except ProcessLookupError:
+                    break
+                except PermissionError:
+                    pass
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="sklearn_automl-watch").start()
+
+
+def _worker_main(conn, data_path, payload, search_pid=None):
     """Loop of a worker process: load the data once, evaluate tasks."""
     import resource
 
@@ -163,6 +200,8 @@ def _worker_main(conn, data_path, payload):
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     _die_with_parent()
+    if search_pid is not None:
+        _exit_with(search_pid)
     X, y, splits = joblib.load(data_path, mmap_mode="r")
     scorer, shared = _loads(payload)
     soft, hard = resource.getrlimit(resource.RLIMIT_AS)
@@ -217,7 +256,8 @@ class _Worker:
 
         self.conn, child = multiprocessing.Pipe(duplex=True)
         self.process = process_class(
-            target=_worker_main, args=(child, data_path, payload), daemon=True,
+            target=_worker_main, args=(child, data_path, payload, os.getpid()),
+            daemon=True,
             name="sklearn_automl-worker",
         )
         self.process.start()
@@ -700,6 +740,10 @@ def make_executor(spec, n_workers, *, memory_limit=None):
     Parameters
     ----------
     spec : None, "sequential", "processes", distributed.Client or executor
+        ``None``: the dask client of an active ``joblib.parallel_config``;
+        else worker processes for more than one worker, a memory limit, or a
+        call from a thread other than the main one (where no signal can
+        stop a running trial); else this process.
     n_workers : int
         Trials in parallel (``n_jobs`` resolved).
     memory_limit : int or None
@@ -709,7 +753,12 @@ def make_executor(spec, n_workers, *, memory_limit=None):
         client = _active_dask_client()
         if client is not None:
             return DaskExecutor(client)
-        spec = "processes" if n_workers > 1 or memory_limit is not None else "sequential"
+        # Only the main thread can interrupt a running trial (SIGALRM): a fit
+        # called from another thread (a web server, an executor) runs its
+        # trials in a worker process, which is killed at the trial's deadline.
+        isolate = (n_workers > 1 or memory_limit is not None
+                   or threading.current_thread() is not threading.main_thread())
+        spec = "processes" if isolate else "sequential"
     if spec == "sequential":
         return SequentialExecutor()
     if spec == "processes":

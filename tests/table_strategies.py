@@ -80,6 +80,13 @@ def tables(draw, *, max_rows=60, max_columns=5, kinds=None):
         names = [f"c{j}" for j in range(m)]
     else:
         names = [draw(_names()) for _ in range(m)]
+        if draw(st.integers(0, 3)):  # mostly unique: duplicates are refused early
+            seen = set()
+            for j, name in enumerate(names):
+                key = (type(name), name)
+                if key in seen:
+                    names[j] = f"{name}_{j}" if isinstance(name, str) else j + 1000
+                seen.add((type(names[j]), names[j]))
     seed = draw(st.integers(0, 2**16))
     rng = np.random.default_rng(seed)
     columns = [make_column(kind, n, missing, rng) for kind, missing in specs]
