@@ -195,7 +195,7 @@ class NumericTransformer(TransformerMixin, BaseEstimator):
 
     Attributes
     ----------
-    magnitude_scale_ : ndarray of shape (n_features_in_,)
+    magnitude_scale_ : ndarray of shape (n_features,)
         Factor applied to each column before anything else: 1, or for a
         column whose largest magnitude in ``fit`` is beyond 1e30 (or below
         1e-30, and not 0) the power of two that brings it near 1, so that
