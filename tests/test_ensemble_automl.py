@@ -277,3 +277,34 @@ def test_members_that_cannot_be_refit_in_time_are_dropped(caplog):
     assert one.ensemble_members_ == order[:1]
     np.testing.assert_allclose(one.predict(X), full.best_estimator_.estimators_[0]
                                .predict(X))
+
+
+class _LateClassifierRefits(_LateRefits):
+    """_LateRefits for classification: noisy one-hot out-of-fold probabilities."""
+
+    def submit(self, task):
+        if task.get("refit"):
+            return super().submit(task)
+        codes = np.unique(self._y, return_inverse=True)[1]
+        rng = np.random.default_rng(task["trial_id"])
+        proba = np.eye(2)[codes] + rng.uniform(0, 1 + task["trial_id"], (codes.size, 2))
+        proba = (proba / proba.sum(axis=1, keepdims=True)).astype(np.float32)
+        self._done.append(TrialResult(
+            task["trial_id"], task["config"], task["family"], task["params"], "ok",
+            scores=np.full(self._n_folds, 0.9), mean_score=0.9 - task["trial_id"] / 100,
+            std_score=0.0, fit_time=0.01, oof=proba, fidelity=task["fidelity"],
+        ))
+
+
+def test_a_lone_member_left_of_the_ensemble_predicts_the_class_labels():
+    """Members are refit on encoded labels (as VotingClassifier does): one that is
+    left alone must still answer with the labels, not with 0/1."""
+    X, y = make_classification(300, 4, random_state=0)
+    labels = np.array(["Android", "iPhone"])[y]
+    clf = AutoMLClassifier(
+        estimators=["linear"], max_trials=4, cv=2, ensemble_size=20, time_budget=60,
+        executor=_LateClassifierRefits(late={1, 2, 3}), random_state=0,
+    ).fit(X, labels)
+    assert len(clf.ensemble_members_) == 1
+    assert set(clf.predict(X)) <= {"Android", "iPhone"}
+    assert clf.score(X, labels) > 0.7
