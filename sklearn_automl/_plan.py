@@ -454,6 +454,18 @@ class ImagePlan(Plan):
         }
         self.space = SearchSpace(params, conditions)
 
+    def default_configs(self):
+        """The fixed baseline network (:func:`~sklearn_automl.nas.cnn_baseline`),
+        then the space's default: a search starts from what a user would write."""
+        from .nas._spaces import cnn_baseline
+
+        baseline = {"family": self.family}
+        baseline.update({f"{self.family}__{k}": v
+                         for k, v in cnn_baseline(self.image_shape).items()})
+        default = self.space.default({"family": self.family})
+        baseline = self.space.validate(baseline)
+        return [baseline] if baseline == default else [baseline, default]
+
     def model_params(self, config):
         """``config`` as ``set_params`` arguments of the pipeline (``model__*``)."""
         from .nas._spaces import config_to_params

@@ -15,8 +15,8 @@ pytest.importorskip("torch")
 pytest.importorskip("skorch")
 
 from sklearn_automl import AutoMLClassifier, AutoMLRegressor
-from sklearn_automl._plan import default_components
-from sklearn_automl.nas import CNNNetClassifier, MLPNetClassifier
+from sklearn_automl._plan import ImagePlan, default_components
+from sklearn_automl.nas import CNNNetClassifier, MLPNetClassifier, cnn_baseline
 
 SEARCH = {"time_budget": None, "cv": 2, "random_state": 0}
 
@@ -144,10 +144,17 @@ def images():
 
 def test_automl_on_images_searches_the_cnn_space(images, caplog):
     X, y = images
-    automl = AutoMLClassifier(max_trials=2, time_budget=None, random_state=0)
+    automl = AutoMLClassifier(max_trials=2, time_budget=None, ensemble_size=0,
+                              random_state=0)
     automl.fit(X.reshape(-1, 8, 8), y)
     assert automl.input_shape_ == (1, 8, 8) and automl.column_kinds_ == {}
     assert automl.best_family_ == "cnn_net" and automl.n_splits_ == 1
+    # the search starts from the fixed baseline network, then the space's default
+    first, second = (t.config for t in automl.history_.trials)
+    assert {k.split("__", 1)[1]: v for k, v in first.items() if k != "family"} == (
+        cnn_baseline((1, 8, 8)))
+    assert second == ImagePlan("classification", None, (1, 8, 8)).space.default(
+        {"family": "cnn_net"})
     steps = automl.best_estimator_.steps
     assert len(steps) == 1 and isinstance(steps[0][1], CNNNetClassifier)
     assert "model__cell" in automl.best_params_

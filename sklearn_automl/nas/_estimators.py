@@ -34,9 +34,10 @@ from ._architectures import (
 )
 from ._ops import ACTIVATIONS, CELL_OPS, NORMS, REDUCE_OPS
 from ._training import (
+    CurveStop,
     Net,
     TimeLimit,
-    measure,
+    profile,
     require_torch,
     resolve_device,
     seeded,
@@ -65,6 +66,7 @@ _TRAINING_CONSTRAINTS = {
     "device": [StrOptions({"auto", "cpu", "cuda"}), str],
     "n_jobs": [Integral, None],
     "max_time": [Interval(Real, 0, None, closed="neither"), None],
+    "curve_target": [Real, None],
     "random_state": ["random_state"],
     "verbose": ["verbose"],
 }
@@ -119,7 +121,8 @@ class _BaseNet(BaseEstimator):
         device = resolve_device(self.device)
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
         n = len(X)
-        use_valid = self.early_stopping is not None and n >= MIN_ROWS_FOR_VALIDATION
+        use_valid = (self.early_stopping is not None or self.curve_target is not None
+                     ) and n >= MIN_ROWS_FOR_VALIDATION
         n_train = n - math.ceil(n * self.validation_fraction) if use_valid else n
         batch = min(self.batch_size, n_train)
         stratified = False
@@ -145,6 +148,12 @@ class _BaseNet(BaseEstimator):
             callbacks.append(("clip", GradientNormClipping(self.grad_clip)))
         if self.max_time is not None:
             callbacks.append(("time", TimeLimit(self.max_time)))
+        if use_valid and self.curve_target is not None:
+            callbacks.append(("curve", CurveStop(
+                self.curve_target, self.max_epochs,
+                min_epochs=max(5, math.ceil(0.3 * self.max_epochs)),
+                classification=criterion == "cross_entropy",
+            )))
         cuda = device.startswith("cuda")
         loss = nn.CrossEntropyLoss if criterion == "cross_entropy" else nn.MSELoss
         self.input_dim_ = X.shape[1:] if X.ndim == 4 else X.shape[1]
@@ -175,9 +184,12 @@ class _BaseNet(BaseEstimator):
         self.epoch_time_ = float(np.mean(durations)) if durations else self.fit_time_
         self.n_params_ = int(sum(p.numel() for p in net.module_.parameters()))
         self.flops_ = estimate_flops(arch, self.input_dim_, n_outputs)
-        self.latency_per_sample_, self.peak_memory_ = measure(
-            net.module_, X, device, self.n_jobs, batch
-        )
+        self.curve_scores_ = [h["curve_score"] for h in net.history if "curve_score" in h]
+        self.curve_stopped_ = any(h.get("curve_stopped", False) for h in net.history)
+        prof = profile(net.module_, X, device, self.n_jobs)
+        self.latency_per_sample_ = prof["predict_latency_s_per_row"]
+        self.peak_memory_ = int(prof["peak_memory_mb"] * 2**20)
+        self.profile_ = {"n_params": self.n_params_, "flops": self.flops_, **prof}
         return self
 
     def _forward(self, X):
@@ -225,8 +237,8 @@ class _MLP(_BaseNet):
                  categorical_features=None, max_epochs=100,
                  lr=3e-3, weight_decay=1e-4, batch_size=128, lr_schedule="cosine",
                  early_stopping=10, validation_fraction=0.1, grad_clip=1.0,
-                 device="auto", n_jobs=None, max_time=None, random_state=None,
-                 verbose=0):
+                 device="auto", n_jobs=None, max_time=None, curve_target=None,
+                 random_state=None, verbose=0):
         self.n_blocks = n_blocks
         self.width = width
         self.width_decay = width_decay
@@ -246,6 +258,7 @@ class _MLP(_BaseNet):
         self.device = device
         self.n_jobs = n_jobs
         self.max_time = max_time
+        self.curve_target = curve_target
         self.random_state = random_state
         self.verbose = verbose
 
@@ -312,7 +325,7 @@ class _CNN(_BaseNet):
                  input_shape=None, max_epochs=30, lr=3e-3, weight_decay=1e-4,
                  batch_size=64, lr_schedule="cosine", early_stopping=10,
                  validation_fraction=0.1, grad_clip=1.0, device="auto", n_jobs=None,
-                 max_time=None, random_state=None, verbose=0):
+                 max_time=None, curve_target=None, random_state=None, verbose=0):
         self.channels = channels
         self.n_stages = n_stages
         self.cells_per_stage = cells_per_stage
@@ -330,6 +343,7 @@ class _CNN(_BaseNet):
         self.device = device
         self.n_jobs = n_jobs
         self.max_time = max_time
+        self.curve_target = curve_target
         self.random_state = random_state
         self.verbose = verbose
 
@@ -526,6 +540,14 @@ _MLP_DOC = """
         thread on a busy machine.
     max_time : float or None, default=None
         Stop training after this many seconds (keeps the epochs done).
+    curve_target : float or None, default=None
+        Learning-curve stopping: score the net after each epoch on a
+        validation split (``validation_fraction`` of the rows; accuracy, or
+        R² for regression) and stop once the saturating curve fitted to
+        those scores, extrapolated to ``max_epochs``, cannot reach
+        ``curve_target`` (``sklearn_automl.nas._training.CurveStop``). The
+        NAS searches set it to the best score so far; ``-inf`` records the
+        scores without stopping. Only with at least 20 rows.
     random_state : int, RandomState instance or None, default=None
         Seeds the weights, the shuffling and the validation split; on CPU
         a fixed integer gives identical predictions run after run.
@@ -547,10 +569,19 @@ _FITTED_DOC = """
     flops_ : int
         Estimated FLOPs of one forward pass of one sample.
     latency_per_sample_ : float
-        Measured inference seconds per sample (batch of up to 256 rows).
+        Measured inference seconds per sample (batch of 256 rows).
     peak_memory_ : int
         Peak memory of inference of that batch, in bytes (see
-        ``sklearn_automl.nas._training.measure``).
+        ``sklearn_automl.nas._training.profile``).
+    profile_ : dict
+        The hardware profile on ``device_``: ``n_params``, ``flops``,
+        ``predict_latency_s_per_row`` (batch 256),
+        ``predict_latency_s_per_row_batch1``, ``peak_memory_mb``,
+        ``model_size_bytes`` and ``device`` (the leaderboard's columns).
+    curve_scores_ : list of float
+        Validation score after each epoch (with ``curve_target`` only).
+    curve_stopped_ : bool
+        Whether learning-curve stopping ended the training.
     n_epochs_ : int
         Epochs trained.
     epoch_time_ : float
@@ -688,6 +719,7 @@ _CNN_DOC = """
     device : {"auto", "cpu", "cuda"} or str, default="auto"
     n_jobs : int or None, default=None
     max_time : float or None, default=None
+    curve_target : float or None, default=None
     random_state : int, RandomState instance or None, default=None
     verbose : int, default=0
         As for :class:`MLPNetClassifier`.

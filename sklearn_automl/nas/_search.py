@@ -33,12 +33,8 @@ from ..search import (
     EvolutionarySearch,
     FullFidelity,
     RandomSearch,
-    Searcher,
-    SearchExhausted,
     SuccessiveHalving,
 )
-from ..space import Categorical, SearchSpace
-from ..space._components import Component
 from ._controller import ReinforceSearch
 from ._estimators import (
     CNNNetClassifier,
@@ -47,7 +43,14 @@ from ._estimators import (
     MLPNetRegressor,
     image_batch,
 )
-from ._spaces import cnn_space, config_to_params, mlp_space
+from ._netplan import AUTO_PROXY, NetPlan, _CurveTarget, _Fixed, _ProxyScore
+from ._proxies import PROXIES
+from ._screening import ArchitectureCache, ProxyScreening
+from ._spaces import (
+    cnn_baseline,
+    cnn_space,
+    mlp_space,
+)
 from ._training import require_torch
 
 __all__ = ["NASClassifier", "NASRegressor"]
@@ -56,90 +59,6 @@ logger = logging.getLogger("sklearn_automl")
 
 #: share of the time left that DARTS spends training the supernet
 DARTS_SHARE = 0.4
-
-
-class NetPlan:
-    """The plan of a NAS search: one family of networks over an architecture space.
-
-    A configuration is ``{"family": name, "<name>__<decision>": value}``;
-    :meth:`build` gives the network itself (no featurizer: the networks
-    standardize their input), with ``max_epochs`` as the fidelity knob
-    (a trial at fidelity ``f`` trains ``round(f * epochs)`` epochs on all
-    its training rows).
-
-    Parameters
-    ----------
-    family : str
-    estimator : estimator
-        The network template (``max_epochs`` set to a full trial's epochs).
-    arch_space : SearchSpace
-        The unprefixed architecture space (:func:`mlp_space`, :func:`cnn_space`).
-    task : {"classification", "regression"}
-    """
-
-    kinds: ClassVar[dict] = {}
-
-    def __init__(self, family, estimator, arch_space, task):
-        self.family = family
-        self.task = task
-        self.components = {family: Component(
-            family, estimator, {}, tasks=(task,), scale=False,
-            fidelity_param="max_epochs",
-        )}
-        self.arch_space = arch_space
-        prefix = f"{family}__"
-        params = {"family": Categorical([family])}
-        params.update({prefix + k: d for k, d in arch_space.params.items()})
-        conditions = {
-            prefix + k: (prefix + parent, values)
-            for k, (parent, values) in arch_space.conditions.items()
-        }
-        self.space = SearchSpace(params, conditions)
-
-    def prefixed(self, decisions):
-        """An architecture-space configuration as a configuration of :attr:`space`."""
-        config = {"family": self.family}
-        config.update({f"{self.family}__{k}": v for k, v in decisions.items()})
-        return self.space.validate(config)
-
-    def default_configs(self):
-        """The space's default architecture."""
-        return [self.space.default({"family": self.family})]
-
-    def model_params(self, config):
-        """``config`` as constructor parameters of the network."""
-        prefix = f"{self.family}__"
-        decisions = {k[len(prefix):]: v for k, v in config.items() if k.startswith(prefix)}
-        return config_to_params(decisions)
-
-    def fidelity_split(self, config, fidelity):
-        """``(row_fraction, epoch_fraction)``: fidelity is epochs, rows stay whole."""
-        return 1.0, min(float(fidelity), 1.0)
-
-    @staticmethod
-    def n_folds_at(fidelity, n_folds):
-        """One holdout: every fidelity is scored on it."""
-        return n_folds
-
-    def build(self, config, *, random_state=None, n_jobs=None, iteration_fraction=1.0):
-        """The unfitted network for ``config``."""
-        comp = self.components[self.family]
-        model = comp.build(self.model_params(config), random_state=random_state,
-                           n_jobs=n_jobs)
-        if iteration_fraction < 1:
-            full = model.get_params()["max_epochs"]
-            model.set_params(max_epochs=max(1, round(full * iteration_fraction)))
-        return model
-
-
-class _Fixed(Searcher):
-    """Proposes the given configurations, then is exhausted (DARTS' derived cell)."""
-
-    def _propose(self):
-        # called only once initial_configs are all proposed
-        raise SearchExhausted("every fixed configuration was proposed")
-
-
 class _BaseNAS(BaseAutoML):
     _parameter_constraints: ClassVar[dict] = {
         "strategy": [StrOptions({"random", "bayesian", "evolutionary", "reinforce",
@@ -153,6 +72,9 @@ class _BaseNAS(BaseAutoML):
         "min_fidelity": [Interval(Real, 0, 1, closed="right")],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "scoring": [str, callable, None],
+        "proxy": [StrOptions({"auto", *PROXIES}), None],
+        "n_candidates": [Interval(Integral, 1, None, closed="left")],
+        "curve_stopping": ["boolean"],
         "device": [str],
         "n_jobs": [Integral, None],
         "executor": [
@@ -180,6 +102,7 @@ class _BaseNAS(BaseAutoML):
     def __init__(self, *, strategy="random", space="auto", input_shape=None,
                  time_budget=60.0, max_trials=None, schedule=None, max_epochs=None,
                  min_fidelity=1 / 9, validation_fraction=0.2, scoring=None,
+                 proxy="auto", n_candidates=8, curve_stopping=True,
                  device="auto", n_jobs=None, executor=None, checkpoint=None,
                  callbacks=None, random_state=None, verbose=0):
         self.strategy = strategy
@@ -192,6 +115,9 @@ class _BaseNAS(BaseAutoML):
         self.min_fidelity = min_fidelity
         self.validation_fraction = validation_fraction
         self.scoring = scoring
+        self.proxy = proxy
+        self.n_candidates = n_candidates
+        self.curve_stopping = curve_stopping
         self.device = device
         self.n_jobs = n_jobs
         self.executor = executor
@@ -220,7 +146,10 @@ class _BaseNAS(BaseAutoML):
         self.input_shape_ = None
         if self.space_kind_ == "cnn":
             self.input_shape_ = image_batch(X[:1], self.input_shape).shape[1:]
-        return X, self._validate_y(y)
+        y = self._validate_y(y)
+        self._n_net_outputs = (len(self.classes_) if self._classifier
+                               else 1 if np.ndim(y) == 1 else y.shape[1])
+        return X, y
 
     def _space_kind(self, X):
         images = X.ndim in (3, 4) or self.input_shape is not None or self.space == "cnn"
@@ -239,16 +168,24 @@ class _BaseNAS(BaseAutoML):
         return "cnn" if images else "mlp"
 
     def _make_plan(self, X):
+        self._plan = plan = self._net_plan(X)
+        return plan
+
+    def _net_plan(self, X):
         task = self._task
         self.epochs_ = self.max_epochs or (20 if self.space_kind_ == "cnn" else 40)
         base = {"early_stopping": None, "device": self.device,
                 "max_epochs": self.epochs_}
+        n_out = self._n_net_outputs
         if self.space_kind_ == "cnn":
             cls = CNNNetClassifier if self._classifier else CNNNetRegressor
+            shape = tuple(self.input_shape_)
             return NetPlan("cnn_net", cls(input_shape=self.input_shape, **base),
-                           cnn_space(self.input_shape_), task)
+                           cnn_space(shape), task, baseline=cnn_baseline(shape),
+                           input_shape=shape, n_outputs=n_out)
         cls = MLPNetClassifier if self._classifier else MLPNetRegressor
-        return NetPlan("mlp_net", cls(**base), mlp_space(), task)
+        return NetPlan("mlp_net", cls(**base), mlp_space(), task,
+                       input_shape=int(X.shape[1]), n_outputs=n_out)
 
     def _make_searcher(self, plan, rng, X=None, y=None, *, budget=None):
         seed = int(rng.randint(np.iinfo(np.int32).max))
@@ -257,6 +194,7 @@ class _BaseNAS(BaseAutoML):
             searcher = _Fixed(plan.space, initial_configs=[plan.prefixed(decisions)],
                               random_state=seed)
         else:
+            # the fixed baseline first (images), then the space's default
             default = plan.default_configs()
             space = plan.space
             if self.strategy == "random":
@@ -272,7 +210,37 @@ class _BaseNAS(BaseAutoML):
                 searcher = ReinforceSearch(space, initial_configs=default,
                                            random_state=seed)
         self.searcher_ = searcher
-        return searcher
+        self.proxy_ = self._proxy_name()
+        proposer = searcher
+        if self.proxy_ is not None:
+            proposer = ProxyScreening(
+                searcher, proxy=_ProxyScore(plan, X, y, self.proxy_, self._classifier,
+                                            self.input_shape, seed),
+                n_candidates=self.n_candidates,
+            )
+        self.architecture_cache_ = ArchitectureCache(proposer, key=plan.architecture_key)
+        if self._curve_stopping():
+            plan.curve_target = _CurveTarget(self.architecture_cache_)
+        return self.architecture_cache_
+
+    def _proxy_name(self):
+        """The zero-cost proxy that screens proposals, or None."""
+        if self.proxy == "auto":
+            # measured: benchmarks/results/nas_proxies_*.md
+            auto = self.space_kind_ == "cnn" and self.strategy == "random"
+            return AUTO_PROXY if auto else None
+        return self.proxy
+
+    def _curve_stopping(self):
+        """Whether trials stop by learning-curve extrapolation.
+
+        The networks' curve is scored with accuracy or R², so only for
+        those scorings; under a multi-fidelity schedule the schedule already
+        stops weak trials early, and DARTS has one trial only.
+        """
+        default = "accuracy" if self._classifier else "r2"
+        return (self.curve_stopping and self.schedule is None
+                and self.strategy != "darts" and self.scoring in (None, default))
 
     def _make_scheduler(self, searcher):
         if self.strategy == "darts" or self.schedule is None:
@@ -316,11 +284,35 @@ class _BaseNAS(BaseAutoML):
         return decisions
 
     def _fit(self, X, y):
+        self._plan = None
         super()._fit(X, y)
         if self.strategy == "darts":
             self.darts_time_ = self.phase_times_.get("darts", 0.0)
         self.best_arch_ = self.best_estimator_.architecture()
+        cache = self.architecture_cache_
+        self.n_cached_ = cache.n_cached_ if hasattr(cache, "n_cached_") else 0
+        self.n_screened_ = getattr(cache.searcher, "n_screened_", 0)
+        self._add_profiles()
+        del self._plan
         return self
+
+    def _add_profiles(self):
+        """Each trial's hardware profile in ``history_`` and ``leaderboard_``.
+
+        A trial that reports its own profile keeps it; the others get the
+        profile of their architecture measured when it was built.
+        """
+        plan = self._plan
+        if plan is None:
+            return
+        for trial in self.history_.trials:
+            if not trial.profile and trial.config:
+                found = plan.profiles.get(plan.architecture_key(trial.config))
+                if found is not None:
+                    trial.profile = dict(found)
+        weights = dict(zip(self.ensemble_members_, self.ensemble_weights_))
+        self.leaderboard_ = self.history_.leaderboard(weights=weights)
+
 
     # -- prediction -------------------------------------------------------
     def predict(self, X):
@@ -337,17 +329,31 @@ class _BaseNAS(BaseAutoML):
         check_is_fitted(self, "best_estimator_")
         return self.best_estimator_.predict(X)
 
-    def export_code(self, path=None, *, overwrite=False):
-        """Not available for a network search: pickle ``best_estimator_``.
+    def export_code(self, path, *, overwrite=False):
+        """Write the refitted best network as a standalone PyTorch package.
 
-        Raises
-        ------
-        ValueError
+        The directory holds ``model.py`` (the network as plain PyTorch code),
+        ``weights.pt``, ``inference.py``, ``train.py`` and ``requirements.txt``;
+        it needs numpy and torch only (see :func:`export_network`). Read more
+        in :ref:`export`.
+
+        Parameters
+        ----------
+        path : str or path-like
+            The directory to write (created if missing).
+        overwrite : bool, default=False
+            Replace an exported package there.
+
+        Returns
+        -------
+        source : str
+            The generated ``model.py``.
         """
-        raise ValueError(
-            f"export_code writes AutoML pipelines; {type(self).__name__}'s network "
-            "cannot be exported yet. Pickle best_estimator_ (joblib.dump) instead."
-        )
+        from ._export import export_network
+
+        check_is_fitted(self, "best_estimator_")
+        folder = export_network(self.best_estimator_, path, overwrite=overwrite)
+        return (folder / "model.py").read_text(encoding="utf-8")
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -367,8 +373,10 @@ default="random"
         policy gradient) or ``"darts"``: differentiable search of the CNN cell
         (a supernet of mixed operations with softmax architecture weights,
         first-order alternating updates, discretized to the strongest
-        operation per node and retrained). The first proposal of the four
-        sequential strategies is the space's default architecture.
+        operation per node and retrained). The first proposals of the four
+        sequential strategies are the fixed baseline (images:
+        :func:`cnn_baseline`) and the space's default architecture. No
+        architecture is trained twice (:class:`ArchitectureCache`).
     space : {"auto", "mlp", "cnn"}, default="auto"
         ``"auto"``: the CNN space for images (X with 3 or 4 dimensions, or
         ``input_shape`` given), the MLP space otherwise.
@@ -391,6 +399,21 @@ default="random"
         Rows held out to score the trials.
     scoring : str, callable or None, default=None
         A scikit-learn scorer; accuracy (classifier) or R² (regressor) if None.
+    proxy : {"auto", "synflow", "grad_norm", "jacob_cov", "naswot", "n_params"} \
+or None, default="auto"
+        Zero-cost screening (:class:`ProxyScreening`): each proposal is the
+        best by this proxy (:func:`zero_cost_proxies`, one minibatch at
+        initialisation) of ``n_candidates`` proposals of the strategy; the
+        first proposals (the baseline, the default) are not screened.
+        ``"auto"``: ``"naswot"`` for ``strategy="random"`` on images, where
+        it was measured to help (see the user guide), none otherwise.
+    n_candidates : int, default=8
+        Proposals drawn per screened proposal.
+    curve_stopping : bool, default=True
+        Stop a trial whose learning curve cannot catch the best score so
+        far (the networks' ``curve_target``: each trial holds out 10 % of its
+        training rows to score its epochs). Only with the default scoring
+        and without ``schedule`` (which stops weak trials itself).
     device : {"auto", "cpu", "cuda"} or str, default="auto"
         Where the networks train (see :class:`MLPNetClassifier`).
     n_jobs : int or None, default=None
@@ -432,7 +455,17 @@ default="random"
         ``round(f * epochs_)``).
     space_kind_ : {"mlp", "cnn"}
     searcher_ : Searcher
-        The strategy's searcher after the search (not for ``"darts"``).
+        The strategy's searcher after the search.
+    architecture_cache_ : ArchitectureCache
+        What the search loop asked: the strategy (screened by ``proxy_``)
+        behind the cache of architectures already trained.
+    n_cached_ : int
+        Proposals of known architectures answered from the cache (trials
+        saved).
+    proxy_ : str or None
+        The zero-cost proxy that screened the proposals.
+    n_screened_ : int
+        Proposals dropped by the zero-cost screening.
     darts_alpha_ : ndarray of shape (n_edges, n_ops)
         The architecture weights (``"darts"`` only; also ``darts_epochs_``
         and ``darts_time_``).

@@ -12,6 +12,8 @@ copied into exported models by ``export_code``.
 import time
 from contextlib import contextmanager
 
+import numpy as np
+
 from .._resources import available_cores
 
 try:
@@ -147,6 +149,20 @@ class Net(NeuralNet):
         super().__init__(*args, **kwargs)
         self.amp = amp
 
+    def initialize(self):
+        super().initialize()
+        # skorch pickles its registered attributes (module_, optimizer_, ...)
+        # apart and loads them with map_location, so that a net trained on
+        # CUDA loads on a CPU-only machine. The module *instance* given as
+        # `module` (the very object trained) and the callbacks (the LR
+        # scheduler holds the optimizer, early stopping the best weights)
+        # hold CUDA tensors too: pickled as plain attributes they could not
+        # be loaded without CUDA (autogluon#5291). They go with the others.
+        extra = [p for p in ("module", "callbacks")
+                 if p not in self.cuda_dependent_attributes_]
+        self.cuda_dependent_attributes_ = [*self.cuda_dependent_attributes_, *extra]
+        return self
+
     def infer(self, x, **fit_params):
         x = x.to(self.device, non_blocking=True)
         dtype = amp_dtype(self.device) if self.amp else None
@@ -159,18 +175,53 @@ class Net(NeuralNet):
         return self.criterion_(y_pred, y_true.to(self.device, non_blocking=True))
 
 
-def measure(module, X, device, n_jobs, batch_size):
-    """(latency per sample in seconds, peak memory in bytes) of inference.
+def _batch_of(X, n):
+    """``n`` rows of ``X`` (repeated when it has fewer)."""
+    reps = -(-n // len(X))
+    return torch.as_tensor(X[:n] if len(X) >= n else np.concatenate([X] * reps)[:n])
 
-    Latency: the best of three timed forward passes of ``X`` (at most 256
-    rows) in eval mode. Memory on CUDA: the allocator's peak during the
-    pass. On CPU: parameters and buffers plus the largest input + output
-    tensor bytes of any layer, seen by forward hooks (the activation high
-    water mark of a layer-by-layer evaluation).
+
+def _best_time(module, x, cuda, device, repeats):
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        module(x)
+        if cuda:
+            torch.cuda.synchronize(device)
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def profile(module, X, device, n_jobs):
+    """The hardware profile of inference of ``module`` on ``device``.
+
+    Latency: the best of 3 timed forward passes of a batch of 256 rows and of
+    10 passes of a single row (after a warm-up pass each), in eval mode with
+    ``n_jobs`` torch threads. Memory on CUDA: the allocator's peak during the
+    256-row pass. On CPU: parameters and buffers plus the largest input +
+    output tensor bytes of any layer, seen by forward hooks (the activation
+    high-water mark of a layer-by-layer evaluation).
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+    X : ndarray
+        Rows as the module takes them (standardized, float32); repeated to
+        fill 256 rows when there are fewer.
+    device : str
+    n_jobs : int or None
+
+    Returns
+    -------
+    profile : dict
+        ``predict_latency_s_per_row`` (at batch 256),
+        ``predict_latency_s_per_row_batch1``, ``peak_memory_mb``,
+        ``model_size_bytes`` (parameters and buffers) and ``device``.
     """
     module.eval()
-    x = torch.as_tensor(X[:256]).to(device)
     cuda = str(device).startswith("cuda")
+    x = _batch_of(X, 256).to(device)
+    one = x[:1]
     leaves = [m for m in module.modules() if not list(m.children())]
     high = [0]
     weights = sum(t.numel() * t.element_size()
@@ -196,11 +247,98 @@ def measure(module, X, device, n_jobs, batch_size):
             peak = weights + torch.cuda.max_memory_allocated(device) - base
         else:
             peak = weights + high[0]
-        best = float("inf")
-        for _ in range(3):
-            start = time.perf_counter()
-            module(x)
-            if cuda:
-                torch.cuda.synchronize(device)
-            best = min(best, time.perf_counter() - start)
-    return best / len(x), int(peak)
+        batch = _best_time(module, x, cuda, device, 3)
+        module(one)
+        single = _best_time(module, one, cuda, device, 10)
+    return {
+        "predict_latency_s_per_row": batch / len(x),
+        "predict_latency_s_per_row_batch1": single,
+        "peak_memory_mb": peak / 2**20,
+        "model_size_bytes": int(weights),
+        "device": str(device),
+    }
+
+
+def _saturating_fit(scores, horizon):
+    """Extrapolate a learning curve to epoch ``horizon``: ``(value, rmse)``.
+
+    Fits ``a - b * t ** -c`` (``b >= 0``, ``c`` on a grid; least squares in
+    ``a`` and ``b``) to the scores of epochs ``1 .. len(scores)``, the
+    saturating power law of learning-curve extrapolation (Domhan et al.,
+    2015). A falling curve is extrapolated as flat at its recent mean.
+    """
+    y = np.asarray(scores, dtype=float)
+    t = np.arange(1, len(y) + 1, dtype=float)
+    best = None
+    for c in (0.25, 0.5, 1.0, 2.0):
+        A = np.stack([np.ones_like(t), -(t ** -c)], axis=1)
+        (a, b), *_ = np.linalg.lstsq(A, y, rcond=None)
+        if b < 0:
+            continue
+        rmse = float(np.sqrt(np.mean((A @ (a, b) - y) ** 2)))
+        if best is None or rmse < best[1]:
+            best = (a - b * horizon ** -c, rmse)
+    if best is None:
+        recent = y[-3:]
+        return float(recent.mean()), float(np.std(y - y.mean()))
+    return float(best[0]), best[1]
+
+
+class CurveStop(Callback):
+    """Stop a network that cannot catch ``target`` (learning-curve extrapolation).
+
+    After each epoch the net is scored on its validation split (accuracy for
+    classification, R² for regression; recorded as ``curve_score`` in the
+    net's history). From epoch ``min_epochs`` on, the saturating curve of
+    :func:`_saturating_fit` is extrapolated to ``max_epochs``; when even that
+    value plus a slack (twice the fit's error, at least ``min_slack``) stays
+    below ``target``, training stops (the epochs done are kept). A target of
+    ``-inf`` only records the scores.
+    """
+
+    def __init__(self, target=None, max_epochs=None, min_epochs=5, classification=True,
+                 min_slack=0.02):
+        self.target = target
+        self.max_epochs = max_epochs
+        self.min_epochs = min_epochs
+        self.classification = classification
+        self.min_slack = min_slack
+
+    def on_train_begin(self, net, **kwargs):
+        self.stopped_ = False
+
+    def on_epoch_end(self, net, dataset_valid=None, **kwargs):
+        if dataset_valid is None:
+            return
+        preds, targets = [], []
+        with torch.no_grad():
+            for batch in net.get_iterator(dataset_valid, training=False):
+                preds.append(net.evaluation_step(batch, training=False).float().cpu())
+                targets.append(torch.as_tensor(batch[1]))
+        pred, true = torch.cat(preds), torch.cat(targets)
+        if self.classification:
+            score = float((pred.argmax(1) == true).double().mean())
+        else:
+            true = true.reshape(pred.shape).double()
+            sse = ((pred.double() - true) ** 2).sum(0)
+            sst = ((true - true.mean(0)) ** 2).sum(0).clamp_min(1e-12)
+            score = float((1 - sse / sst).mean())
+        net.history.record("curve_score", score)
+        scores = net.history[:, "curve_score"]
+        if (self.target is None or not np.isfinite(self.target)
+                or len(scores) < self.min_epochs or len(scores) >= self.max_epochs):
+            return
+        value, rmse = _saturating_fit(scores, self.max_epochs)
+        if value + max(self.min_slack, 2 * rmse) < self.target:
+            self.stopped_ = True
+            net.history.record("curve_stopped", True)
+            raise KeyboardInterrupt
+
+
+def measure(module, X, device, n_jobs, batch_size):
+    """(latency per sample in seconds, peak memory in bytes) of inference.
+
+    The batch-256 entries of :func:`profile`.
+    """
+    prof = profile(module, X, device, n_jobs)
+    return prof["predict_latency_s_per_row"], int(prof["peak_memory_mb"] * 2**20)
