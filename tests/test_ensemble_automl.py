@@ -287,7 +287,7 @@ class _LateClassifierRefits(_LateRefits):
             return super().submit(task)
         codes = np.unique(self._y, return_inverse=True)[1]
         rng = np.random.default_rng(task["trial_id"])
-        proba = np.eye(2)[codes] + rng.uniform(0, 1 + task["trial_id"], (codes.size, 2))
+        proba = np.eye(2)[codes] + rng.uniform(0, 4 + task["trial_id"], (codes.size, 2))
         proba = (proba / proba.sum(axis=1, keepdims=True)).astype(np.float32)
         self._done.append(TrialResult(
             task["trial_id"], task["config"], task["family"], task["params"], "ok",
@@ -305,6 +305,11 @@ def test_a_lone_member_left_of_the_ensemble_predicts_the_class_labels():
         estimators=["linear"], max_trials=4, cv=2, ensemble_size=20, time_budget=60,
         executor=_LateClassifierRefits(late={1, 2, 3}), random_state=0,
     ).fit(X, labels)
+    full = AutoMLClassifier(
+        estimators=["linear"], max_trials=4, cv=2, ensemble_size=20, time_budget=60,
+        executor=_LateClassifierRefits(), random_state=0,
+    ).fit(X, labels)
+    assert len(full.ensemble_members_) > 1  # selection did build an ensemble
     assert len(clf.ensemble_members_) == 1
     assert set(clf.predict(X)) <= {"Android", "iPhone"}
     assert clf.score(X, labels) > 0.7
