@@ -145,8 +145,10 @@ class BayesianSearch(Searcher):
         Most results the surrogate is fitted to.
     multi_objective : {"parego", "ehvi"}, default="parego"
         How proposals trade off several objectives (see above); unused
-        when told single scores. ``"parego"`` won the benchmark in
-        ``benchmarks/multiobjective_searchers.py`` (see :ref:`objectives`).
+        when told single scores. ``"parego"`` is the default: tied with
+        ``"ehvi"`` on an AutoML-shaped problem in
+        ``benchmarks/multiobjective_searchers.py``, at half the cost per
+        proposal and for any number of objectives (see :ref:`objectives`).
     random_state : int, RandomState instance or None, default=None
         Seed.
 
