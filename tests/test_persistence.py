@@ -88,7 +88,7 @@ def test_skops_lists_only_the_users_own_estimator(tmp_path):
     X, y = rng.normal(size=(60, 3)), rng.normal(size=60)
     reg = AutoMLRegressor(time_budget=None, max_trials=2, random_state=0,
                           estimators=["hist_gradient_boosting", "random_forest"],
-                          ensemble_size=0).fit(X, y)
+                          ensemble_size=0, cv=2).fit(X, y)
     sio.dump(reg, tmp_path / "r.skops")
     assert _untrusted(tmp_path / "r.skops") == []
     np.testing.assert_array_equal(load(tmp_path / "r.skops", format="skops").predict(X),

@@ -73,17 +73,23 @@ def test_sigkill_of_the_parent_leaves_no_worker_and_no_data_folder(tmp_path):
     marker = tmp_path / "started"
     script = tmp_path / "run.py"
     script.write_text(textwrap.dedent(f"""
+        import time
         import numpy as np
+        from sklearn.dummy import DummyClassifier
         from sklearn.linear_model import LogisticRegression
-        from test_process_cleanup import SlowClassifier
         from sklearn_automl import AutoMLClassifier
+
+        class Slow(DummyClassifier):
+            def fit(self, X, y):
+                open({str(marker)!r}, "w").close()
+                time.sleep(300)
 
         rng = np.random.default_rng(0)
         X, y = rng.normal(size=(60, 3)), np.arange(60) % 2
         AutoMLClassifier(
-            estimators=[("slow", SlowClassifier({str(marker)!r}), {{}}),
-                        ("good", LogisticRegression(), {{}})],
-            time_budget=None, max_trials=4, cv=2, n_jobs=2, random_state=0,
+            estimators=[("slow", Slow(), {{}}), ("good", LogisticRegression(), {{}})],
+            time_budget=None, max_trials=2, cv=2, n_jobs=2, random_state=0,
+            initial_configs=None,
         ).fit(X, y)
     """))
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
