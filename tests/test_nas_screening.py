@@ -150,7 +150,7 @@ def test_image_search_starts_from_the_baseline_and_profiles_every_trial(digits):
     assert first == cnn_baseline(shape)
     second = {k.split("__", 1)[1]: v for k, v in configs[1].items() if k != "family"}
     assert second == cnn_space(shape).default()
-    assert nas.proxy_ == "naswot" and nas.n_screened_ == 2  # trial 3 only
+    assert nas.proxy_ == "synflow" and nas.n_screened_ == 2  # trial 3 only
     keys = [architecture_key(t.params) for t in nas.history_.trials]
     assert len(set(keys)) == len(keys)
     board = nas.leaderboard_

@@ -405,7 +405,7 @@ or None, default="auto"
         best by this proxy (:func:`zero_cost_proxies`, one minibatch at
         initialisation) of ``n_candidates`` proposals of the strategy; the
         first proposals (the baseline, the default) are not screened.
-        ``"auto"``: ``"naswot"`` for ``strategy="random"`` on images, where
+        ``"auto"``: ``"synflow"`` for ``strategy="random"`` on images, where
         it was measured to help (see the user guide), none otherwise.
     n_candidates : int, default=8
         Proposals drawn per screened proposal.
