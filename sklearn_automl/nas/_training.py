@@ -334,11 +334,3 @@ class CurveStop(Callback):
             net.history.record("curve_stopped", True)
             raise KeyboardInterrupt
 
-
-def measure(module, X, device, n_jobs, batch_size):
-    """(latency per sample in seconds, peak memory in bytes) of inference.
-
-    The batch-256 entries of :func:`profile`.
-    """
-    prof = profile(module, X, device, n_jobs)
-    return prof["predict_latency_s_per_row"], int(prof["peak_memory_mb"] * 2**20)
