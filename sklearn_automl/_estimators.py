@@ -45,7 +45,10 @@ class AutoMLClassifier(ClassifierMixin, BaseAutoML):
     cv : int, float, cross-validation splitter or None, default=None
         int: (stratified) k-fold; float in (0, 1): one (stratified) holdout of
         that fraction; a splitter or iterable of splits: used as is. ``None``:
-        5 folds below 20,000 rows, a 20% holdout above.
+        5 folds below 20,000 rows, a 20% holdout above; on small or
+        imbalanced data fewer folds, so that every fold can be scored and
+        every training fold holds every class (see :ref:`small_data`). A
+        class with a single row always stays in the training rows.
     search : {"random", "grid", "bayesian", "evolutionary"} or Searcher, \
             default="random"
         The search strategy (see :ref:`searchers`); a
@@ -273,7 +276,8 @@ class AutoMLClassifier(ClassifierMixin, BaseAutoML):
         Seconds the searcher and scheduler spent proposing configurations
         and taking in results (their overhead, part of ``search_time_``).
     scorer_ : callable
-        The scorer used.
+        The scorer used: that of ``scoring``, or a fallback defined on every
+        fold where that metric is undefined on some (see :ref:`small_data`).
     n_splits_ : int
         Folds per trial.
     classes_ : ndarray of shape (n_classes,)
@@ -454,7 +458,8 @@ class AutoMLRegressor(RegressorMixin, BaseAutoML):
         Seconds the searcher and scheduler spent proposing configurations
         and taking in results (their overhead, part of ``search_time_``).
     scorer_ : callable
-        The scorer used.
+        The scorer used: that of ``scoring``, or a fallback defined on every
+        fold where that metric is undefined on some (see :ref:`small_data`).
     n_splits_ : int
         Folds per trial.
     n_features_in_ : int
