@@ -118,24 +118,41 @@ def test_exported_tabular_regressor_with_embeddings(tmp_path):
     assert out["predict"].shape == (50, 2)
 
 
-def test_exported_train_script_trains_and_inference_loads_its_weights(digits, tmp_path):
+def test_exported_scripts_train_from_csv_and_predict_from_the_command_line(
+        digits, tmp_path):
+    import csv
+
     X, y = digits
+    flat = X.reshape(len(X), -1)
     labels = np.array(["zero", 'quote"s', "new\nline", "x"] * 100)[: len(y)]
     net = MLPNetClassifier(width=8, max_epochs=1, device="cpu", random_state=0).fit(
-        X.reshape(len(X), -1), labels)
+        flat, labels)
     folder = export_network(net, tmp_path / "pkg")
     # user labels live in the weights, never in the generated source
     assert 'quote"s' not in (folder / "model.py").read_text()
-    np.savez(tmp_path / "train.npz", X=X.reshape(len(X), -1), y=labels)
+    np.save(tmp_path / "rows.npy", flat[:20])
     run = subprocess.run(
-        [sys.executable, str(folder / "train.py"), str(tmp_path / "train.npz"),
-         "--epochs", "1", "--output", str(tmp_path / "retrained.pt")],
+        [sys.executable, str(folder / "inference.py"), str(tmp_path / "rows.npy"),
+         "--output", str(tmp_path / "pred.csv")],
         capture_output=True, text=True, check=False, timeout=300,
     )
     assert run.returncode == 0, run.stderr[-3000:]
-    checkpoint = torch.load(tmp_path / "retrained.pt", weights_only=True)
+    with open(tmp_path / "pred.csv", newline="") as f:
+        rows = list(csv.reader(f))
+    assert [r[0] for r in rows[1:]] == net.predict(flat[:20]).tolist()
+    with open(tmp_path / "train.csv", "w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow([*(f"px{j}" for j in range(flat.shape[1])), "label"])
+        writer.writerows([*row, label] for row, label in zip(flat.tolist(), labels))
+    run = subprocess.run(
+        [sys.executable, str(folder / "train.py"), str(tmp_path / "train.csv"),
+         "--target", "label", "--epochs", "1", "--output", str(tmp_path / "new.pt")],
+        capture_output=True, text=True, check=False, timeout=300,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    checkpoint = torch.load(tmp_path / "new.pt", weights_only=True)
     assert checkpoint["classes"] == sorted(set(labels.tolist()))
-    module = build_module(net.architecture_, X.shape[1] * X.shape[2], 4)
+    module = build_module(net.architecture_, flat.shape[1], 4)
     module.load_state_dict(checkpoint["state_dict"])  # the same architecture
 
 
