@@ -3,8 +3,7 @@
 :class:`NetPlan` is what the engine's search loop needs of a NAS search (as
 :class:`~sklearn_automl._plan.Plan` is for the AutoML): one family of
 networks over an architecture space, configuration -> unfitted network,
-epochs as the fidelity. It also measures each architecture's hardware
-profile when it first builds it, and sets the learning-curve target of each
+epochs as the fidelity. It also sets the learning-curve target of each
 trial's network. ``_ProxyScore`` and ``_CurveTarget`` connect the
 searchers of :mod:`._screening` to the data and to the scores.
 """
@@ -17,11 +16,10 @@ import numpy as np
 from ..search import Searcher, SearchExhausted
 from ..space import Categorical, SearchSpace, config_key
 from ..space._components import Component
-from ._architectures import build_module, estimate_flops
 from ._estimators import image_batch
 from ._proxies import zero_cost_proxies
 from ._spaces import architecture_key, config_to_params
-from ._training import profile, resolve_device, seeded, torch_threads
+from ._training import torch_threads
 
 __all__ = ["AUTO_PROXY", "NetPlan"]
 
@@ -111,8 +109,6 @@ class NetPlan:
         self.baseline = baseline
         self.input_shape = input_shape
         self.n_outputs = n_outputs
-        #: architecture key -> hardware profile (filled by :meth:`build`)
-        self.profiles = {}
         #: ``curve_target(config) -> float or None`` of a trial's network
         self.curve_target = None
         self.components = {family: Component(
@@ -170,27 +166,7 @@ class NetPlan:
             model.set_params(max_epochs=max(1, round(full * iteration_fraction)))
         if self.curve_target is not None:
             model.set_params(curve_target=self.curve_target(config))
-        if self.input_shape is not None:
-            self._profile(model, config, n_jobs)
         return model
-
-    def _profile(self, model, config, n_jobs):
-        """Profile the architecture once (untrained: the cost is the same)."""
-        key = self.architecture_key(config)
-        if key in self.profiles:
-            return
-        shape = self.input_shape
-        device = resolve_device(model.device)
-        dims = shape if isinstance(shape, tuple) else (shape,)
-        X = np.random.RandomState(0).randn(8, *dims).astype(np.float32)
-        arch = model.architecture()
-        with seeded(0, device):
-            module = build_module(arch, shape, self.n_outputs).to(device)
-        self.profiles[key] = {
-            "n_params": int(sum(p.numel() for p in module.parameters())),
-            "flops": int(estimate_flops(arch, shape, self.n_outputs)),
-            **profile(module, X, device, n_jobs),
-        }
 
 
 class _Fixed(Searcher):

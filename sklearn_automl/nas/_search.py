@@ -168,10 +168,6 @@ class _BaseNAS(BaseAutoML):
         return "cnn" if images else "mlp"
 
     def _make_plan(self, X):
-        self._plan = plan = self._net_plan(X)
-        return plan
-
-    def _net_plan(self, X):
         task = self._task
         self.epochs_ = self.max_epochs or (20 if self.space_kind_ == "cnn" else 40)
         base = {"early_stopping": None, "device": self.device,
@@ -284,7 +280,6 @@ class _BaseNAS(BaseAutoML):
         return decisions
 
     def _fit(self, X, y):
-        self._plan = None
         super()._fit(X, y)
         if self.strategy == "darts":
             self.darts_time_ = self.phase_times_.get("darts", 0.0)
@@ -292,29 +287,8 @@ class _BaseNAS(BaseAutoML):
         cache = self.architecture_cache_
         self.n_cached_ = cache.n_cached_ if hasattr(cache, "n_cached_") else 0
         self.n_screened_ = getattr(cache.searcher, "n_screened_", 0)
-        self._add_profiles()
-        del self._plan
         return self
 
-    def _add_profiles(self):
-        """Each trial's hardware profile in ``history_`` and ``leaderboard_``.
-
-        A trial that reports its own profile keeps it; the others get the
-        profile of their architecture measured when it was built.
-        """
-        plan = self._plan
-        if plan is None:
-            return
-        for trial in self.history_.trials:
-            if not trial.profile and trial.config:
-                found = plan.profiles.get(plan.architecture_key(trial.config))
-                if found is not None:
-                    trial.profile = dict(found)
-        weights = dict(zip(self.ensemble_members_, self.ensemble_weights_))
-        self.leaderboard_ = self.history_.leaderboard(weights=weights)
-
-
-    # -- prediction -------------------------------------------------------
     def predict(self, X):
         """Predictions of the refitted best network.
 
