@@ -601,7 +601,8 @@ class DaskExecutor:
                 {"n_workers": -1} if _accepts_n_workers(self.client) else {}))
             threads = sum(w.get("nthreads", 1) for w in info["workers"].values())
             self.n_workers = max(threads, 1)
-        self._data = self.client.scatter([X, y, splits], broadcast=True, hash=False)
+        self._local = [X, y, splits]
+        self._scatter()
         self._scorer = scorer
         self._shared = shared
         self._futures = {}  # future key -> (future, task, kill_at, submitted)
@@ -614,19 +615,35 @@ class DaskExecutor:
         """Tasks submitted and not yet collected."""
         return len(self._futures) + len(self._finished)
 
-    def submit(self, task):
+    def _scatter(self):
+        self._data = self.client.scatter(self._local, broadcast=True, hash=False)
+
+    def _data_lost(self):
+        """Whether the scattered data is gone from the cluster.
+
+        A worker that dies or is restarted loses its replica; when every
+        worker holding one is gone (e.g. the data was scattered while a
+        worker was restarting, then the only holder died), the trials that
+        need it cannot run.
+        """
+        return any(f.status != "finished" for f in self._data)
+
+    def submit(self, task, *, _retried=False):
         """Submit one trial as a dask task."""
+        if self._data_lost():
+            self._scatter()
         deadline = task.get("deadline")
         seconds = None if deadline is None else deadline - time.monotonic()
-        task = dict(task, deadline=None)
+        sent = dict(task, deadline=None)
         fut = self.client.submit(
-            _dask_evaluate, *self._data, self._scorer, self._shared, task, seconds,
+            _dask_evaluate, *self._data, self._scorer, self._shared, sent, seconds,
             key=f"sklearn_automl-trial-{task['trial_id']}-{uuid.uuid4().hex[:8]}",
             pure=False, retries=0,
         )
         kill_at = math.inf if deadline is None else deadline + KILL_GRACE
-        self._futures[fut.key] = (fut, task, kill_at, time.monotonic())
-        self._order.append(task["trial_id"])
+        self._futures[fut.key] = (fut, task, kill_at, time.monotonic(), _retried)
+        if not _retried:
+            self._order.append(task["trial_id"])
         self._queue.add(fut)
 
     def collect(self):
@@ -657,6 +674,7 @@ class DaskExecutor:
             except (DaskTimeout, StopIteration):
                 futs = []
             results = [self._result(f) for f in futs if f.key in self._futures]
+            results = [r for r in results if r is not None]
             results += self._expire()
             if results:
                 return results
@@ -671,11 +689,20 @@ class DaskExecutor:
             time.sleep(min(0.01, max(end - time.monotonic(), 0)))
 
     def _result(self, fut):
-        _, task, _, submitted = self._futures.pop(fut.key)
+        """The trial's result; ``None`` when it was resubmitted instead.
+
+        A trial that could not run because the scattered data was lost (not
+        because of the trial itself) is resubmitted once with the data
+        scattered again, keeping its deadline.
+        """
+        _, task, _, submitted, retried = self._futures.pop(fut.key)
         try:
             return fut.result()
         except Exception as exc:  # noqa: BLE001 - a lost trial is data
             name = type(exc).__name__
+            if name != "KilledWorker" and not retried and self._data_lost():
+                self.submit(task, _retried=True)
+                return None
             status = "crashed" if name == "KilledWorker" else "failed"
             return _failed_result(task, status, f"{name}: {exc}",
                                   time.monotonic() - submitted)
@@ -683,7 +710,7 @@ class DaskExecutor:
     def _expire(self):
         now = time.monotonic()
         out = []
-        for key, (fut, task, kill_at, submitted) in list(self._futures.items()):
+        for key, (fut, task, kill_at, submitted, _) in list(self._futures.items()):
             if now < kill_at:
                 continue
             del self._futures[key]
@@ -713,6 +740,7 @@ class DaskExecutor:
         self._finished = {}
         self._order = deque()
         self._data = None
+        self._local = None
 
 
 def _accepts_n_workers(client):

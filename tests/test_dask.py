@@ -130,3 +130,28 @@ def test_time_budget_search_refits_its_ensemble_on_the_cluster(client, binary_da
     ).fit(X, y)
     assert clf.n_trials_ == 4
     assert clf.phase_times_["refit"] >= 0 and clf.score(X, y) > 0.5
+
+
+def test_trials_run_after_every_worker_holding_the_data_restarted(client, binary_data):
+    """Restarting the workers loses the scattered data (as when the data was
+    scattered while a worker restarted and its only holder then died): the
+    executor scatters it again instead of failing every later trial."""
+    from sklearn.metrics import get_scorer
+
+    from sklearn_automl._splits import make_splits
+
+    X, y = binary_data
+    splits, _ = make_splits(X, y, 2, classification=True, seed=0)
+    ex = DaskExecutor(client)
+    ex.start(X, y, splits, get_scorer("accuracy"))
+    try:
+        first = ex._data
+        client.restart_workers(list(client.scheduler_info()["workers"]))
+        task = {"trial_id": 0, "estimator": LogisticRegression(), "params": {},
+                "family": "linear", "config": {}, "deadline": None}
+        ex.submit(task)
+        (result,) = ex.collect()
+        assert result.status == "ok", result.error
+        assert ex._data is not first
+    finally:
+        ex.close()
