@@ -320,11 +320,16 @@ def _profile_into(result, est, X_val, batch_size):
 
     Measured once, on the last fold: the folds' models have the same
     structure, and one measurement keeps the overhead to one model's worth
-    of predictions.
+    of predictions. Its repeated timings stop at ``TRIAL_SHARE`` of the
+    trial's fit and score seconds (one batch and one single row are always
+    timed; see :mod:`sklearn_automl._profile`).
     """
+    from ._profile import TRIAL_SHARE
+
+    max_time = TRIAL_SHARE * (result.fit_time + result.predict_time)
     try:
-        result.profile = {**result.profile,
-                          **measure_profile(est, X_val, batch_size=batch_size)}
+        result.profile = {**result.profile, **measure_profile(
+            est, X_val, batch_size=batch_size, max_time=max_time)}
     except _TrialTimeout:  # every fold was scored: keep the trial
         pass
 

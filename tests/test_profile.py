@@ -112,3 +112,88 @@ def test_fewer_rows_than_single_predictions(n_rows):
     prof = measure_profile(model, X[:n_rows], batch_size=1000)
     assert model.calls_ == [n_rows] * 4 + [1] * 5
     assert prof["predict_latency_s_per_row"] > 0
+
+
+
+class ClockedClassifier(RecordingClassifier):
+    """Each predict advances a fake clock by ``seconds[rows]``: the repeat
+    budget is tested by counting calls, not by wall time."""
+
+    def __init__(self, payload=0, seconds=None, clock=None):
+        super().__init__(payload)
+        self.seconds = seconds
+        self.clock = clock
+
+    def predict(self, X):
+        self.clock[0] += self.seconds[len(X)]
+        return super().predict(X)
+
+
+@pytest.fixture
+def fake_clock(monkeypatch):
+    """``_profile``'s ``time.perf_counter`` reads this one-element list."""
+    import types
+
+    import sklearn_automl._profile as profile_module
+
+    clock = [0.0]
+    monkeypatch.setattr(profile_module, "time",
+                        types.SimpleNamespace(perf_counter=lambda: clock[0]))
+    return clock
+
+
+@pytest.mark.parametrize(("max_time", "timed"), [
+    # the traced call (1 s), one batch (1 s) and one row (0.5 s) always
+    (0.1, [100, 1]),
+    (2.5, [100, 1]),
+    # then a repeat while it fits in what is left, the kind less done first
+    (3.05, [100, 1, 1]),
+    (4.2, [100, 1, 1, 100]),
+    (6.0, [100, 1, 1, 100, 1, 1, 100]),
+    # never more than n_repeats batches and n_single rows
+    (1e6, [100, 1, 1, 100, 1, 1, 100, 1]),
+])
+def test_the_repeats_stay_within_max_time(fake_clock, max_time, timed):
+    X, y = _data()
+    model = ClockedClassifier(seconds={100: 1.0, 1: 0.5}, clock=fake_clock).fit(X, y)
+    prof = measure_profile(model, X, batch_size=100, max_time=max_time)
+    assert model.calls_ == [100, *timed]
+    spent = 1.0 + sum(model.seconds[c] for c in timed)
+    assert prof["profile_time_s"] == pytest.approx(spent)
+    assert spent <= max(max_time, 2.5)
+    assert prof["predict_latency_s_per_row"] == pytest.approx(1.0 / 100)
+    assert prof["predict_latency_s_per_row_batch1"] == pytest.approx(0.5)
+    assert all(math.isfinite(prof[k]) for k in PROFILE_KEYS)
+
+
+def test_the_medians_are_of_what_was_timed(fake_clock):
+    X, y = _data()
+    # batches take 1, 3, 2 s in turn: median 2 s over 100 rows
+    durations = iter([0.5, 1.0, 3.0, 2.0])
+    model = ClockedClassifier(seconds={1: 0.25}, clock=fake_clock).fit(X, y)
+    model.seconds = type("Seconds", (dict,), {
+        "__missing__": lambda self, rows: next(durations)})({1: 0.25})
+    prof = measure_profile(model, X, batch_size=100, max_time=1e6)
+    assert model.calls_.count(100) == 4
+    assert prof["predict_latency_s_per_row"] == pytest.approx(2.0 / 100)
+
+
+def test_evaluate_bounds_the_repeats_by_the_trial_time(monkeypatch):
+    import sklearn_automl._evaluate as evaluate_module
+    from sklearn_automl._profile import TRIAL_SHARE
+
+    seen = {}
+    real = evaluate_module.measure_profile
+
+    def spy(est, X, **kw):
+        seen.update(kw)
+        return real(est, X, **kw)
+
+    monkeypatch.setattr(evaluate_module, "measure_profile", spy)
+    X, y = _data()
+    res = evaluate(LogisticRegression(), X, y, list(KFold(3).split(X)),
+                   get_scorer("accuracy"), latency_batch_size=50)
+    assert seen["max_time"] == pytest.approx(
+        TRIAL_SHARE * (res.fit_time + res.predict_time))
+    assert seen["max_time"] > 0
+    assert set(PROFILE_KEYS) <= set(res.profile)
