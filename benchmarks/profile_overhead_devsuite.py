@@ -123,6 +123,13 @@ def run(args):
                   flush=True)
 
 
+def _measured(rows):
+    """The trials with a measurement time (a deadline can stop a measurement:
+    the trial stays ``"ok"`` without its profile; such trials are left out
+    of the shares and counted in "trials with all columns")."""
+    return [r for r in rows if math.isfinite(float(r["profile_s"]))]
+
+
 def report(paths):
     rows = []
     for path in paths:
@@ -133,25 +140,34 @@ def report(paths):
         groups[(r["label"], r["commit"])].append(r)
     for (label, commit), rs in groups.items():
         print(f"\n### {label} (commit {commit})\n")
-        print("| task | trials | profile s | trial s | share | max share of a trial "
+        print("| task | measured trials | profile s | trial s | share | max share of a trial "
               "| trials with all columns |")
         print("|---|---|---|---|---|---|---|")
         by_task = defaultdict(list)
         for r in rs:
             by_task[r["task"]].append(r)
         for task, ts in by_task.items():
+            full = sum(int(r["all_columns"]) for r in ts)
+            ts = _measured(ts)
             p = sum(float(r["profile_s"]) for r in ts)
             d = sum(float(r["trial_s"]) for r in ts)
-            worst = max(float(r["profile_s"]) / float(r["trial_s"]) for r in ts)
-            full = sum(int(r["all_columns"]) for r in ts)
-            print(f"| {task} | {len(ts)} | {p:.2f} | {d:.1f} | {p / d:.2%} | {worst:.1%} "
-                  f"| {full} of {len(ts)} |")
-        p = sum(float(r["profile_s"]) for r in rs)
-        d = sum(float(r["trial_s"]) for r in rs)
-        print(f"\nAll {len(rs)} trials: {p:.2f} s of {d:.1f} s = **{p / d:.2%}** "
-              "of the trials' time.")
+            worst = max((float(r["profile_s"]) / float(r["trial_s"]) for r in ts),
+                        default=math.nan)
+            print(f"| {task} | {len(ts)} | {p:.2f} | {d:.1f} | {p / max(d, 1e-9):.2%} "
+                  f"| {worst:.1%} | {full} of {len(by_task[task])} |")
+        measured = _measured(rs)
+        p = sum(float(r["profile_s"]) for r in measured)
+        d = sum(float(r["trial_s"]) for r in measured)
+        print(f"\nAll {len(measured)} measured trials (of {len(rs)} successful): "
+              f"{p:.2f} s of {d:.1f} s = **{p / d:.2%}** of the trials' time.")
+        batch = [int(r["batch_calls"]) for r in measured if r["batch_calls"]]
+        single = [int(r["single_calls"]) for r in measured if r["single_calls"]]
+        if batch:
+            print(f"Timed calls per trial: batch {sum(batch) / len(batch):.2f} "
+                  f"(min {min(batch)}, max {max(batch)}), single row "
+                  f"{sum(single) / len(single):.2f} (min {min(single)}, max {max(single)}).")
         fams = defaultdict(lambda: [0, 0.0, 0.0])
-        for r in rs:
+        for r in measured:
             acc = fams[r["family"]]
             acc[0] += 1
             acc[1] += float(r["profile_s"])

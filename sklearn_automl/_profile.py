@@ -13,12 +13,22 @@ estimators:
 ``predict_latency_s_per_row_batch1``
     Median over the timed ``predict`` calls on one row each.
 ``peak_memory_mb``
-    The model's own size (``model_size_bytes``) plus the peak of what one
-    ``predict`` of the batch allocates, as :mod:`tracemalloc` sees it
-    (Python objects and numpy arrays: the featurizer's intermediate arrays
-    and the outputs; native buffers of LightGBM are not seen). For a torch
-    network, its measured activation memory is added (``profile_`` of the
-    NAS estimators).
+    The model's own size (``model_size_bytes``) plus what one ``predict``
+    of the batch adds at its peak. On Linux, the growth of the process's
+    peak resident memory during that call: ``VmHWM`` of ``/proc/self/status``
+    after resetting it (``/proc/self/clear_refs``), minus ``VmRSS`` before,
+    with the allocator's free memory handed back to the system first
+    (``malloc_trim``) so that reused free memory is counted. It sees
+    everything the call touches: numpy arrays, Python objects and native
+    buffers (LightGBM, torch), to the page (4 KiB); memory another thread
+    allocates meanwhile counts too, and memory the allocator keeps resident
+    outside ``malloc_trim``'s reach (Python's small-object pools, the top
+    pad of the heap: a few hundred KiB) is not counted when reused. Elsewhere (or when ``/proc`` cannot be used) the peak of
+    what the call allocates as :mod:`tracemalloc` sees it (Python objects
+    and numpy arrays, no native buffers), on a separate, untimed call
+    (tracing slows a predict 2-4 times). For a torch network, its own
+    measured activation memory (``profile_`` of the NAS estimators) is a
+    floor of the resident growth, and is added to what tracemalloc sees.
 ``model_size_bytes``
     Bytes of the pickled fitted model (``len(pickle.dumps(model))``,
     counted by a writer that keeps no bytes).
@@ -28,22 +38,26 @@ estimators:
 ``profile_time_s``
     Seconds the measurement itself took (its overhead on the trial).
 
-How many calls are timed. The traced (memory) call comes first and is not
-timed: tracing slows a predict 2-4 times; it is also the warm-up of the
-timed calls. Without ``max_time`` (the refit's measurement), ``n_repeats``
-batches and ``n_single`` single rows are timed. With ``max_time`` (a
-trial's measurement: ``evaluate`` passes :data:`TRIAL_SHARE` of the trial's
-fit and score seconds), one batch and one single row are always timed and
-further ones (up to ``n_repeats`` and ``n_single``, alternating) only while
-the measurement's elapsed time plus the last duration of that kind of call
-stays within ``max_time``; so a cheap trial gets one timing of each (its
-median is that one timing) and an expensive one the full repeats.
+How many calls are timed. Without ``max_time`` (the refit's measurement):
+the memory call first, untimed (also the warm-up), then ``n_repeats``
+batches and ``n_single`` single rows. With ``max_time`` (a trial's
+measurement: ``evaluate`` passes :data:`TRIAL_SHARE` of the trial's fit
+and score seconds; the trial's scoring has just warmed the model up): the
+resident-memory call is also the first timed batch (with tracemalloc, the
+traced call comes first, untimed); one batch and one single row are always
+timed, and further ones (up to ``n_repeats`` and ``n_single``, the kind less
+done first) only while the measurement's elapsed time plus the last
+duration of that kind of call stays within ``max_time``. So a cheap trial
+gets one timing of each (the median of one) and an expensive one the full
+repeats.
 """
 
 from __future__ import annotations
 
+import ctypes
 import math
 import pickle
+import sys
 import time
 import tracemalloc
 
@@ -106,24 +120,79 @@ def _traced_peak(predict, batch):
             tracemalloc.stop()
 
 
+#: whether the resident-memory peak can be measured (None: not tried yet)
+_RESIDENT = {"ok": None, "trim": None}
+
+
+def _status_bytes(*keys):
+    """``/proc/self/status`` entries (kB) in bytes."""
+    found = {}
+    with open("/proc/self/status") as f:
+        for line in f:
+            key, _, value = line.partition(":")
+            if key in keys:
+                found[key] = int(value.split()[0]) * 1024
+    return [found[k] for k in keys]
+
+
+def _reset_peak_rss():
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")  # resets VmHWM to the current VmRSS (Linux >= 4.0)
+
+
+def _resident_available():
+    """Whether this process can reset and read its peak resident memory."""
+    if _RESIDENT["ok"] is None:
+        ok = sys.platform.startswith("linux")
+        if ok:
+            try:
+                _reset_peak_rss()
+                _status_bytes("VmHWM", "VmRSS")
+            except (OSError, ValueError, KeyError):
+                ok = False
+        trim = None
+        if ok:
+            try:
+                trim = ctypes.CDLL(None).malloc_trim  # glibc
+                trim.argtypes, trim.restype = [ctypes.c_size_t], ctypes.c_int
+            except (OSError, AttributeError):
+                trim = None
+        _RESIDENT.update(ok=ok, trim=trim)
+    return _RESIDENT["ok"]
+
+
+def _resident_peak(predict, batch):
+    """Growth of the peak resident memory during ``predict(batch)`` (bytes),
+    and the call's seconds (timed as :func:`_timed` times)."""
+    if _RESIDENT["trim"] is not None:
+        _RESIDENT["trim"](0)  # free memory back to the system: reuse is seen
+    _reset_peak_rss()
+    (base,) = _status_bytes("VmRSS")
+    seconds = _timed(predict, batch)
+    (peak,) = _status_bytes("VmHWM")
+    return max(peak - base, 0), seconds
+
+
 def _timed(predict, batch):
     start = time.perf_counter()
     predict(batch)
     return time.perf_counter() - start
 
 
-def _timed_calls(predict, batch, row, n_repeats, n_single, max_time, t0):
+def _timed_calls(predict, batch, row, n_repeats, n_single, max_time, t0, first):
     """Timed batch and single-row calls, within ``max_time`` from ``t0``.
 
-    ``row(i)`` is the ``i``-th single row. Returns the batch seconds and the
-    single-row seconds. Without ``max_time``: exactly ``n_repeats`` batches,
-    then ``n_single`` rows. With it: one batch and one row, then further
-    ones, the kind less done first, while each fits in what is left.
+    ``row(i)`` is the ``i``-th single row; ``first`` the seconds of a batch
+    already timed (the resident-memory call) or None. Returns the batch
+    seconds and the single-row seconds. Without ``max_time``: exactly
+    ``n_repeats`` batches, then ``n_single`` rows (``first`` unused). With
+    it: one batch (``first`` if given) and one row, then further ones, the
+    kind less done first, while each fits in what is left.
     """
     if max_time is None:
         return ([_timed(predict, batch) for _ in range(n_repeats)],
                 [_timed(predict, row(i)) for i in range(n_single)])
-    batch_times = [_timed(predict, batch)]
+    batch_times = [_timed(predict, batch) if first is None else first]
     single_times = [_timed(predict, row(0))]
     while True:
         left = max_time - (time.perf_counter() - t0)
@@ -160,8 +229,8 @@ def measure_profile(model, X, *, batch_size=1000, n_repeats=3, n_single=5,
     max_time : float, optional
         Seconds the whole measurement may take before it stops repeating
         (see the module docstring): one batch and one single row are timed
-        even when the size and the traced call alone took longer. ``None``:
-        exactly ``n_repeats`` and ``n_single`` timings.
+        even when they alone take longer. ``None``: an untimed memory call
+        (the warm-up), then exactly ``n_repeats`` and ``n_single`` timings.
 
     Returns
     -------
@@ -183,20 +252,28 @@ def measure_profile(model, X, *, batch_size=1000, n_repeats=3, n_single=5,
     except Exception:  # noqa: BLE001, S110 - an unpicklable model has no size
         pass
     try:
-        # the traced call is also the warm-up of the timed ones
-        traced = _traced_peak(predict, batch)
+        resident = _resident_available()
+        if resident:
+            try:
+                grown, first = _resident_peak(predict, batch)
+            except OSError:  # /proc went away: tracemalloc from now on
+                _RESIDENT["ok"] = resident = False
+        if not resident:  # tracing slows the call: never one of the timed ones
+            grown, first = _traced_peak(predict, batch), None
         batch_times, single_times = _timed_calls(
             predict, batch, lambda i: _safe_indexing(X, [i % n]),
-            n_repeats, n_single, max_time, t0)
+            n_repeats, n_single, max_time, t0,
+            None if max_time is None else first)
         out["predict_latency_s_per_row"] = float(np.median(batch_times)) / len(batch)
         out["predict_latency_s_per_row_batch1"] = float(np.median(single_times))
         size = out["model_size_bytes"]
-        peak = traced + (0 if math.isnan(size) else size)
         net = getattr(_final_step(model), "profile_", None)
-        if isinstance(net, dict):  # a network: its activations, outside tracemalloc
-            activations = net.get("peak_memory_mb", 0.0) - net.get(
-                "model_size_bytes", 0) / 2**20
-            peak += max(activations, 0.0) * 2**20
+        if isinstance(net, dict):  # a network's own activation memory
+            activations = max(net.get("peak_memory_mb", 0.0) - net.get(
+                "model_size_bytes", 0) / 2**20, 0.0) * 2**20
+            # resident growth sees torch's buffers; tracemalloc does not
+            grown = max(grown, activations) if resident else grown + activations
+        peak = grown + (0 if math.isnan(size) else size)
         out["peak_memory_mb"] = peak / 2**20
     except Exception:  # noqa: BLE001, S110 - a measurement failure is no trial failure
         pass

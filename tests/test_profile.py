@@ -142,40 +142,86 @@ def fake_clock(monkeypatch):
     return clock
 
 
-@pytest.mark.parametrize(("max_time", "timed"), [
-    # the traced call (1 s), one batch (1 s) and one row (0.5 s) always
-    (0.1, [100, 1]),
-    (2.5, [100, 1]),
+def _memory_path(monkeypatch, resident):
+    """Force the resident-memory path (skipped where it is unavailable) or
+    the tracemalloc one; the calls the memory measurement adds before the
+    timed ones, and its seconds in ``ClockedClassifier`` terms."""
+    import sklearn_automl._profile as profile_module
+
+    if resident and not profile_module._resident_available():
+        pytest.skip("no /proc/self/clear_refs here")
+    monkeypatch.setattr(profile_module, "_resident_available", lambda: resident)
+    return ([], 0.0) if resident else ([100], 1.0)
+
+
+@pytest.mark.parametrize("resident", [True, False])
+@pytest.mark.parametrize(("left", "timed"), [
+    # one batch (1 s) and one row (0.5 s) always
+    (-1.0, [100, 1]),
+    (0.0, [100, 1]),
     # then a repeat while it fits in what is left, the kind less done first
-    (3.05, [100, 1, 1]),
-    (4.2, [100, 1, 1, 100]),
-    (6.0, [100, 1, 1, 100, 1, 1, 100]),
+    (0.55, [100, 1, 1]),
+    (1.7, [100, 1, 1, 100]),
+    (3.5, [100, 1, 1, 100, 1, 1, 100]),
     # never more than n_repeats batches and n_single rows
     (1e6, [100, 1, 1, 100, 1, 1, 100, 1]),
 ])
-def test_the_repeats_stay_within_max_time(fake_clock, max_time, timed):
+def test_the_repeats_stay_within_max_time(fake_clock, monkeypatch, resident,
+                                          left, timed):
+    before, memory_s = _memory_path(monkeypatch, resident)
     X, y = _data()
     model = ClockedClassifier(seconds={100: 1.0, 1: 0.5}, clock=fake_clock).fit(X, y)
+    max_time = memory_s + 1.5 + left
     prof = measure_profile(model, X, batch_size=100, max_time=max_time)
-    assert model.calls_ == [100, *timed]
-    spent = 1.0 + sum(model.seconds[c] for c in timed)
+    assert model.calls_ == [*before, *timed]
+    spent = memory_s + sum(model.seconds[c] for c in timed)
     assert prof["profile_time_s"] == pytest.approx(spent)
-    assert spent <= max(max_time, 2.5)
+    assert spent <= max(max_time, memory_s + 1.5)
     assert prof["predict_latency_s_per_row"] == pytest.approx(1.0 / 100)
     assert prof["predict_latency_s_per_row_batch1"] == pytest.approx(0.5)
     assert all(math.isfinite(prof[k]) for k in PROFILE_KEYS)
 
 
-def test_the_medians_are_of_what_was_timed(fake_clock):
+class Allocating(RecordingClassifier):
+    """Its predict allocates (and writes) ``mb`` megabytes per call."""
+
+    def __init__(self, payload=0, mb=0):
+        super().__init__(payload)
+        self.mb = mb
+
+    def predict(self, X):
+        buffer = np.ones(self.mb * 2**17)  # 8 bytes each
+        self.calls_.append(len(X))
+        return np.full(len(X), self.classes_[0]) + 0 * buffer[: len(X)].astype(int)
+
+
+@pytest.mark.parametrize("resident", [True, False])
+@pytest.mark.parametrize("max_time", [None, 0.0])
+def test_the_peak_memory_sees_what_predict_allocates(monkeypatch, resident, max_time):
+    _memory_path(monkeypatch, resident)
     X, y = _data()
-    # batches take 1, 3, 2 s in turn: median 2 s over 100 rows
-    durations = iter([0.5, 1.0, 3.0, 2.0])
-    model = ClockedClassifier(seconds={1: 0.25}, clock=fake_clock).fit(X, y)
-    model.seconds = type("Seconds", (dict,), {
-        "__missing__": lambda self, rows: next(durations)})({1: 0.25})
+    small = measure_profile(Allocating(mb=1).fit(X, y), X, max_time=max_time)
+    big = measure_profile(Allocating(mb=64).fit(X, y), X, max_time=max_time)
+    grown = big["peak_memory_mb"] - big["model_size_bytes"] / 2**20
+    assert grown >= 0.9 * 64
+    assert big["peak_memory_mb"] - small["peak_memory_mb"] >= 0.9 * 63
+    assert big["peak_memory_mb"] < 64 * 2  # the peak, not a sum over calls
+
+
+@pytest.mark.parametrize("resident", [True, False])
+def test_the_medians_are_of_what_was_timed(fake_clock, monkeypatch, resident):
+    before, _ = _memory_path(monkeypatch, resident)
+    X, y = _data()
+    # the timed batches take 1, 3, 2 s in turn (after a 9 s traced call on
+    # the tracemalloc path, which is not one of them): median 2 s
+    durations = iter([9.0] * len(before) + [1.0, 3.0, 2.0])
+    model = ClockedClassifier(seconds=type("Seconds", (dict,), {
+        "__missing__": lambda self, rows: next(durations)})({1: 0.25}),
+        clock=fake_clock).fit(X, y)
     prof = measure_profile(model, X, batch_size=100, max_time=1e6)
-    assert model.calls_.count(100) == 4
+    assert model.calls_.count(100) == len(before) + 3
     assert prof["predict_latency_s_per_row"] == pytest.approx(2.0 / 100)
+    assert prof["predict_latency_s_per_row_batch1"] == pytest.approx(0.25)
 
 
 def test_evaluate_bounds_the_repeats_by_the_trial_time(monkeypatch):
