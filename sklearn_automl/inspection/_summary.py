@@ -52,6 +52,10 @@ class FitSummary:
         type their input.
     n_features : int or None
         Input columns (``n_features_in_``).
+    validation : str or None
+        How the trials were validated (the search's ``validation_``: ``"5-fold
+        stratified"``, ``"holdout 20 % stratified"``, ...); ``None`` when the
+        search does not record it.
 
     Examples
     --------
@@ -69,7 +73,7 @@ class FitSummary:
 
     def __init__(self, *, estimator_name, score_name, time_budget, phase_times, trials,
                  families, ensemble, ensemble_score, best, column_kinds,
-                 n_features=None):
+                 n_features=None, validation=None):
         self.estimator_name = estimator_name
         self.score_name = score_name
         self.time_budget = time_budget
@@ -81,6 +85,7 @@ class FitSummary:
         self.best = best
         self.column_kinds = column_kinds
         self.n_features = n_features
+        self.validation = validation
 
     def to_text(self):
         """The report, as printed by ``print(summary)`` and the CLI's ``fit``.
@@ -102,6 +107,8 @@ class FitSummary:
         else:
             lines.append(f"best: {best['family']} (trial {best['trial_id']}), "
                          f"cross-validated {best['score']:.5f}")
+        if self.validation:
+            lines.append(f"validation: {self.validation}")
         total = self.phase_times.get("total", math.nan)
         budget = ("no time budget" if self.time_budget is None
                   else f"{total / self.time_budget:.0%} of time_budget={self.time_budget:g}s")
@@ -194,4 +201,5 @@ def fit_summary(estimator):
               "score": math.nan if best is None else best.mean_score},
         column_kinds=kinds.value_counts() if len(kinds) else pd.Series(dtype=int),
         n_features=getattr(estimator, "n_features_in_", None),
+        validation=getattr(estimator, "validation_", None),
     )
