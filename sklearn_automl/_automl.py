@@ -493,7 +493,7 @@ class BaseAutoML(PersistenceMixin, BaseEstimator):
         else:
             config = best.config
             estimator, members, threads = refit_final(
-                plan, members, config, executor=executor, budget=budget, X=X, y=y,
+                plan, members, best, executor=executor, budget=budget, X=X, y=y,
                 task=self._task, model_seed=model_seed, n_threads=n_threads,
                 method=self.ensemble, splitter=self._splitter,
                 n_splits=self.n_splits_, objectives=objectives,
@@ -523,7 +523,9 @@ class BaseAutoML(PersistenceMixin, BaseEstimator):
         self.best_config_ = dict(config)
         self.best_score_ = math.nan if best is None else best.mean_score
         self.best_index_ = None if best is None else history.trials.index(best)
-        self.best_params_ = plan.model_params(config)
+        # with the refit's own parameters (an early-stopped iteration count)
+        self.best_params_ = {**plan.model_params(config),
+                             **(best.refit_params if best is not None else {})}
         self.best_family_ = config["family"]
         self.refit_time_ = budget.phase_times.get("refit", 0.0)
         self.refit_n_threads_ = threads

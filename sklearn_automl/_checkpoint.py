@@ -226,6 +226,10 @@ class Checkpoint:
             fidelity=float(record["fidelity"]),
             duration=float(record["duration"]),
             profile=_profile(record.get("profile")),
+            # absent from logs written before early stopping
+            iterations=[int(i) for i in record.get("iterations", [])],
+            refit_params=(_decode(record["refit_params_pickle"])
+                          if "refit_params_pickle" in record else {}),
         )
 
     # --------------------------------------------------------------- write
@@ -267,6 +271,8 @@ class Checkpoint:
             "config": _plain(result.config),
             "config_pickle": _encode(result.config),
             "params_pickle": _encode(result.params),
+            "iterations": [int(i) for i in result.iterations],
+            "refit_params_pickle": _encode(result.refit_params),
         })
 
     def write_summary(self, history, finished=False):

@@ -276,12 +276,16 @@ class SearchLoop:
         if self.timeout_after_success and not self.history.successful:
             timeout = None  # the first trials may use the search's time (Budget)
         deadline = self.budget.trial_deadline(search_deadline, timeout)
-        return {
+        task = {
             "estimator": pipeline, "trial_id": trial_id, "config": config,
             "family": family, "params": params, "deadline": deadline,
             "n_threads": threads, "row_fraction": rows, "fidelity": job.fidelity,
             "max_folds": n_folds,
         }
+        stopping = getattr(plan.components[family], "early_stopping", None)
+        if stopping is not None:  # each fold stops on its validation rows
+            task["early_stopping"] = stopping
+        return task
 
     def _update_costs(self, result):
         """Learn a family's cost per fold: fit scaled to fidelity 1, predict as is."""

@@ -210,7 +210,10 @@ class AutoMLClassifier(ClassifierMixin, BaseAutoML):
         members chosen), else the best pipeline.
     best_params_ : dict
         The best trial's searched parameters as ``set_params`` arguments of
-        its pipeline (``"model__<param>"``).
+        its pipeline (``"model__<param>"``), with the iteration count its
+        refit trained when the family stops early (``model__n_estimators``
+        of LightGBM, ``model__max_iter`` of HistGradientBoosting; see
+        :ref:`early_stopping`).
     best_config_ : dict
         The searcher's configuration of the best trial.
     best_family_ : str
@@ -413,7 +416,9 @@ class AutoMLRegressor(RegressorMixin, BaseAutoML):
         The model ``predict`` uses, refit on all of ``X`` (the ensemble when
         one was built).
     best_params_ : dict
-        The best trial's searched parameters as ``set_params`` arguments.
+        The best trial's searched parameters as ``set_params`` arguments,
+        with the iteration count of a family that stops early (see
+        :class:`AutoMLClassifier`).
     best_config_ : dict
         The searcher's configuration of the best trial.
     best_family_ : str

@@ -189,6 +189,7 @@ def evaluate(
     refit=False,
     encode_labels=False,
     latency_batch_size=None,
+    early_stopping=None,
 ):
     """Cross-validate ``estimator`` on the given splits (or refit it on all rows).
 
@@ -238,6 +239,15 @@ def evaluate(
         ``result.profile``. Not counted in ``predict_time``; a deadline
         reached while measuring leaves the scored trial ``"ok"`` without
         its profile. ``None``: nothing is measured.
+    early_stopping : EarlyStopping, optional
+        The family stops early (:class:`~sklearn_automl.space.EarlyStopping`):
+        in each fold the pipeline's featurizer steps are fitted on the
+        training rows, the validation rows are transformed once, and the
+        final step is fitted with them as its validation set (its iteration
+        parameter is then only a cap). The fold is scored as any other. The
+        best count of each fold goes to ``result.iterations`` and the count
+        for a refit on all rows (:meth:`EarlyStopping.refit_count`) to
+        ``result.refit_params``.
 
     Returns
     -------
@@ -260,6 +270,7 @@ def evaluate(
     n = _num_samples(X)
     oof = None
     scores = []
+    iterations, n_trained = [], []
     try:
         with _interrupt_at(deadline), _limit_threads(n_threads), (
             warnings.catch_warnings()
@@ -281,7 +292,12 @@ def evaluate(
                 X_tr, X_te = _safe_indexing(X, train), _safe_indexing(X, test)
                 y_tr, y_te = _safe_indexing(y, train), _safe_indexing(y, test)
                 ts = time.monotonic()
-                est.fit(X_tr, y_tr)
+                if early_stopping is None:
+                    est.fit(X_tr, y_tr)
+                else:
+                    iterations.append(_fit_stopping(
+                        est, early_stopping, X_tr, y_tr, X_te, y_te, classes))
+                    n_trained.append(len(train))
                 tf = time.monotonic()
                 result.fit_time += tf - ts
                 if return_oof:
@@ -311,8 +327,48 @@ def evaluate(
             result.mean_score = float(np.mean(result.scores))
             result.std_score = float(np.std(result.scores))
             result.oof = oof
+            if iterations:
+                result.iterations = iterations
+                result.refit_params = {
+                    _param_name(estimator, early_stopping.param):
+                        early_stopping.refit_count(iterations, n_trained, n)
+                }
     result.duration = time.monotonic() - t0
     return result
+
+
+def _fit_stopping(est, stopping, X_tr, y_tr, X_val, y_val, classes):
+    """Fit ``est`` with early stopping on the validation rows; the best count.
+
+    A pipeline's steps before the last are fitted on the training rows (as
+    ``Pipeline.fit`` fits them) and transform the validation rows once; the
+    last step is fitted by ``stopping``. Validation rows of a class that the
+    training rows lack are left out of the stopping set (a model cannot
+    encode that label); with none left, the model trains to its cap.
+    """
+    model = est
+    if hasattr(est, "steps"):
+        if len(est.steps) > 1:
+            head = est[:-1]  # the same step objects, fitted in place
+            X_tr = head.fit_transform(X_tr, y_tr)
+            X_val = head.transform(X_val)
+        model = est.steps[-1][1]
+    if classes is not None:
+        seen = np.isin(np.asarray(y_val), np.unique(np.asarray(y_tr)))
+        if not seen.any():
+            model.fit(X_tr, y_tr)
+            return int(model.get_params()[stopping.param])
+        if not seen.all():
+            keep = np.flatnonzero(seen)
+            X_val, y_val = _safe_indexing(X_val, keep), _safe_indexing(y_val, keep)
+    return int(stopping.fit(model, X_tr, y_tr, X_val, y_val))
+
+
+def _param_name(estimator, param):
+    """``param`` of the final step, as ``set_params`` of ``estimator`` names it."""
+    if hasattr(estimator, "steps"):
+        return f"{estimator.steps[-1][0]}__{param}"
+    return param
 
 
 def _profile_into(result, est, X_val, batch_size):

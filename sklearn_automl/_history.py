@@ -74,6 +74,15 @@ class TrialResult:
         and ``flops``; see :mod:`sklearn_automl._profile`); the NAS
         estimators' networks (``device`` as well); empty otherwise. Each
         entry is a column of the leaderboard and of ``cv_results``.
+    iterations : list of int
+        For a family that stops early
+        (:class:`~sklearn_automl.space.EarlyStopping`): the best iteration
+        count each fold found on its validation rows; empty otherwise.
+    refit_params : dict
+        ``set_params`` arguments of the pipeline that the refit on all rows
+        adds to :attr:`params`: for a family that stops early, its
+        iteration parameter at the count scaled from :attr:`iterations`
+        (``{"model__n_estimators": 240}``); empty otherwise.
     """
 
     trial_id: int
@@ -94,10 +103,17 @@ class TrialResult:
     estimator: object = None
     finished_at: float = math.nan
     profile: dict = field(default_factory=dict)
+    iterations: list = field(default_factory=list)
+    refit_params: dict = field(default_factory=dict)
 
     @property
     def ok(self):
         return self.status == "ok" and np.isfinite(self.mean_score)
+
+    @property
+    def final_params(self):
+        """:attr:`params` with :attr:`refit_params`: the refit pipeline's arguments."""
+        return {**self.params, **self.refit_params}
 
 
 class History:
@@ -172,7 +188,12 @@ class History:
         return ranks
 
     def cv_results(self):
-        """A ``GridSearchCV``-style dict of arrays, one entry per trial."""
+        """A ``GridSearchCV``-style dict of arrays, one entry per trial.
+
+        ``params`` (and the ``param_*`` columns) are each trial's
+        :attr:`TrialResult.final_params`: its searched parameters with its
+        ``refit_params`` (the iteration count of a family that stops early).
+        """
         n = len(self.trials)
         n_folds = max((len(t.scores) for t in self.trials), default=0)
         res = {
@@ -187,18 +208,19 @@ class History:
             ),
             "n_resources": np.array([t.n_resources for t in self.trials]),
             "fidelity": np.array([t.fidelity for t in self.trials]),
-            "params": [dict(t.params) for t in self.trials],
+            "params": [t.final_params for t in self.trials],
         }
         for key in dict.fromkeys(k for t in self.trials for k in t.profile):
             values = [t.profile.get(key, math.nan) for t in self.trials]
             numeric = all(isinstance(v, (int, float, np.number)) for v in values)
             res[key] = np.array(values, dtype=float if numeric else object)
-        names = sorted({k for t in self.trials for k in t.params})
+        params = [t.final_params for t in self.trials]
+        names = sorted({k for p in params for k in p})
         for name in names:
             col = np.ma.MaskedArray(np.empty(n, dtype=object), mask=True)
-            for i, t in enumerate(self.trials):
-                if name in t.params:
-                    col[i] = t.params[name]
+            for i, p in enumerate(params):
+                if name in p:
+                    col[i] = p[name]
             res[f"param_{name}"] = col
         for k in range(n_folds):
             res[f"split{k}_test_score"] = np.array(
@@ -245,7 +267,7 @@ class History:
                 **{k: t.profile.get(k, math.nan) for k in profile_cols},
                 "status": t.status,
                 "error": t.error,
-                "params": t.params,
+                "params": t.final_params,
             }
             for r, t in zip(ranks, self.trials)
         ]

@@ -265,12 +265,16 @@ class Plan:
         Families with an iteration parameter (trees, boosting rounds,
         epochs) get ``sqrt(fidelity)`` of the rows and of the iterations,
         the others ``fidelity`` of the rows, so that a trial's cost scales
-        roughly linearly with the fidelity for every family.
+        roughly linearly with the fidelity for every family. Families that
+        stop early (``Component.early_stopping``) get ``fidelity`` of the
+        rows and their full cap: their iteration count is found by the fit,
+        and a lowered cap would only cut short the slow learning rates.
         """
         fidelity = float(fidelity)
         if fidelity >= 1:
             return 1.0, 1.0
-        if self.components[config["family"]].fidelity_param is None:
+        comp = self.components[config["family"]]
+        if comp.fidelity_param is None or getattr(comp, "early_stopping", None):
             return fidelity, 1.0
         root = math.sqrt(fidelity)
         return root, root

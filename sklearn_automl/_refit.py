@@ -27,7 +27,7 @@ from .ensemble import (
     ensemble_selection,
 )
 
-__all__ = ["choose_members", "fit_fallback", "refit_final"]
+__all__ = ["choose_members", "fit_fallback", "refit_final", "refit_pipeline"]
 
 logger = logging.getLogger("sklearn_automl")
 
@@ -36,6 +36,9 @@ SELECTION_MAX_ROWS = 50_000
 #: the most rows the fallback baseline is fitted on (its cost stays bounded
 #: when not one trial could finish: big data under a small budget)
 FALLBACK_MAX_ROWS = 10_000
+#: the iteration count of a fallback family that stops early (no trial found
+#: one; the libraries' own default number of boosting rounds)
+FALLBACK_ITERATIONS = 100
 
 
 def choose_members(candidates, y, scorer, *, ensemble_size, method, classes,
@@ -92,7 +95,7 @@ def _normalised(members):
     return [(t, w / total) for t, w in members]
 
 
-def refit_final(plan, members, best_config, *, executor, budget, X, y, task,
+def refit_final(plan, members, best, *, executor, budget, X, y, task,
                 model_seed, n_threads, method, splitter, n_splits, objectives=None):
     """Refit the chosen pipelines on all rows; ``(estimator, members, threads)``.
 
@@ -100,9 +103,11 @@ def refit_final(plan, members, best_config, *, executor, budget, X, y, task,
     ----------
     plan : Plan
     members : list of (TrialResult, float)
-        The ensemble, highest weight first; ``[]`` for ``best_config`` alone.
-    best_config : dict
-        The best trial's configuration (or the fallback's).
+        The ensemble, highest weight first; ``[]`` for ``best`` alone.
+    best : TrialResult
+        The best trial. Each pipeline is built from its trial's
+        configuration with the trial's ``refit_params`` set (the iteration
+        count of a family that stopped early, scaled to all rows).
     executor : executor
         Started with the training data; refits run on its workers.
     budget : Budget
@@ -130,20 +135,20 @@ def refit_final(plan, members, best_config, *, executor, budget, X, y, task,
         Threads each refit ran with.
     """
     n_rows = X.shape[0]
-    configs = [t.config for t, _ in members] or [best_config]
-    per_refit = max(1, n_threads // max(1, min(len(configs), executor.n_workers)))
-    threads = min(plan.components[c["family"]].n_threads(per_refit, n_rows)
-                  for c in configs)
+    trials = [t for t, _ in members] or [best]
+    per_refit = max(1, n_threads // max(1, min(len(trials), executor.n_workers)))
+    threads = min(plan.components[t.family].n_threads(per_refit, n_rows)
+                  for t in trials)
     # one member (an ensemble trimmed to its limits) is refit as itself
     voting = len(members) > 1 and method == "selection"
     encode = voting and task == "classification"
     tasks = []
-    for i, config in enumerate(configs):
-        pipe = plan.build(config, random_state=model_seed, n_jobs=threads)
+    for i, trial in enumerate(trials):
+        pipe = refit_pipeline(plan, trial, model_seed, threads)
         deadline = budget.refit_deadline(best=i == 0)
         tasks.append({
-            "estimator": pipe, "trial_id": i, "config": config,
-            "family": config["family"], "deadline": deadline, "n_threads": threads,
+            "estimator": pipe, "trial_id": i, "config": trial.config,
+            "family": trial.family, "deadline": deadline, "n_threads": threads,
             "refit": True, "encode_labels": encode,
         })
     fitted = _run_refits(executor, tasks, budget)
@@ -152,8 +157,7 @@ def refit_final(plan, members, best_config, *, executor, budget, X, y, task,
         """One more refit, of a trial to use alone (None: no time or it failed)."""
         if budget.bounded and budget.left() <= 0:
             return None
-        task = {"estimator": plan.build(trial.config, random_state=model_seed,
-                                        n_jobs=threads),
+        task = {"estimator": refit_pipeline(plan, trial, model_seed, threads),
                 "trial_id": 0, "config": trial.config, "family": trial.family,
                 "deadline": budget.refit_deadline(), "n_threads": threads,
                 "refit": True, "encode_labels": False}
@@ -211,6 +215,16 @@ def refit_final(plan, members, best_config, *, executor, budget, X, y, task,
             threads)
 
 
+def refit_pipeline(plan, trial, model_seed, n_threads):
+    """The unfitted pipeline that refits ``trial`` on all rows.
+
+    Its configuration's pipeline with the trial's ``refit_params`` set (see
+    :attr:`TrialResult.refit_params <sklearn_automl._history.TrialResult>`).
+    """
+    pipe = plan.build(trial.config, random_state=model_seed, n_jobs=n_threads)
+    return pipe.set_params(**trial.refit_params) if trial.refit_params else pipe
+
+
 def _time_left(budget):
     """Whether the budget leaves time to measure an unconstrained final model."""
     return not budget.bounded or budget.left() > 0
@@ -232,7 +246,8 @@ def fit_fallback(plan, config, X, y, *, task, model_seed, seconds=None):
     Used when no trial finished (or not even the best pipeline could be refit
     in time): a model must come back, and its cost must stay bounded, so it
     is fitted in this process, without a kill, on a row sample (stratified
-    for classification), on one thread; a network stops at ``seconds``.
+    for classification), on one thread; a network stops at ``seconds``, a
+    family that stops early trains :data:`FALLBACK_ITERATIONS` rounds.
     """
     import warnings
 
@@ -241,6 +256,10 @@ def fit_fallback(plan, config, X, y, *, task, model_seed, seconds=None):
 
     n = X.shape[0]
     pipe = plan.build(config, random_state=model_seed, n_jobs=1)
+    stopping = plan.components[config["family"]].early_stopping
+    if stopping is not None:  # no validation rows here: a fixed, modest count
+        name = f"{pipe.steps[-1][0]}__{stopping.param}"
+        pipe.set_params(**{name: min(pipe.get_params()[name], FALLBACK_ITERATIONS)})
     if seconds is not None:
         bound_training_time(pipe, seconds)
     limit = FALLBACK_MAX_ROWS

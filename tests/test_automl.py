@@ -169,7 +169,7 @@ def test_first_trials_are_family_defaults(binary_data):
         "lightgbm", "linear", "hist_gradient_boosting", "random_forest",
         "extra_trees", "knn",
     ]
-    assert clf.cv_results_["params"][0]["model__learning_rate"] == 0.1
+    assert clf.cv_results_["params"][0]["model__learning_rate"] == 0.05
 
 
 def test_custom_estimator_entry(binary_data):

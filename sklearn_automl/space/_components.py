@@ -3,7 +3,8 @@
 Components know nothing about search: they say which estimator to build,
 which of its parameters may be searched and over what, what input it wants
 (scaled one-hot features or ordinal-coded ones) and which parameter is its
-fidelity knob (trees, boosting rounds, epochs).
+fidelity knob (trees, boosting rounds, epochs), and how it stops early on
+a validation set when it can (:class:`EarlyStopping`).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, clone, is_classifier, is_regressor
 
 from ..features._columns import float_dtype
+from ._early_stopping import EarlyStopping
 from ._params import Distribution
 
 __all__ = ["Component", "as_component"]
@@ -59,6 +61,14 @@ class Component:
         (linear models: float32 costs them precision, and their float32
         predictions of a row then depend on its position in the batch
         through BLAS blocking) ask for float64.
+    early_stopping : EarlyStopping, optional
+        The family trains with early stopping: in a trial each fold's model
+        stops on that fold's validation rows, the estimator's
+        ``early_stopping.param`` being only a cap; the trial records the
+        count each fold found and the refit on all rows trains the scaled
+        count (:meth:`EarlyStopping.refit_count`) without a validation set.
+        A multi-fidelity scheduler then lowers the training rows only, not
+        the cap (the count is an outcome of the fit, not a knob).
     """
 
     def __init__(
@@ -76,6 +86,7 @@ class Component:
         threads_param="n_jobs",
         openmp=False,
         dtype=np.float32,
+        early_stopping=None,
     ):
         if not isinstance(name, str) or not name.isidentifier() or "__" in name:
             raise ValueError(
@@ -115,6 +126,24 @@ class Component:
                 f"Component {name!r}: dtype must be np.float32 or np.float64, "
                 f"got {dtype!r}."
             ) from None
+        if early_stopping is not None:
+            if not isinstance(early_stopping, EarlyStopping):
+                raise TypeError(
+                    f"Component {name!r}: early_stopping must be an EarlyStopping "
+                    f"instance or None, got {early_stopping!r}."
+                )
+            if early_stopping.param not in estimator.get_params(deep=False):
+                raise ValueError(
+                    f"Component {name!r}: early_stopping.param "
+                    f"{early_stopping.param!r} is not a parameter of "
+                    f"{type(estimator).__name__}."
+                )
+            if early_stopping.param in space:
+                raise ValueError(
+                    f"Component {name!r}: {early_stopping.param!r} is set by early "
+                    "stopping and cannot also be searched; set its cap on the "
+                    "estimator instead."
+                )
         self.name = name
         self.estimator = estimator
         self.space = space
@@ -127,6 +156,7 @@ class Component:
         self.threads_param = threads_param
         self.openmp = bool(openmp)
         self.dtype = dtype
+        self.early_stopping = early_stopping
 
     def __repr__(self):
         return f"Component({self.name!r}, {type(self.estimator).__name__})"

@@ -9,6 +9,11 @@ Ranges follow what the families' own documentation and the peers' spaces
 (FLAML, auto-sklearn) find useful; each default is the library's own default
 or a better-tested one, so the first trial of each family is a sound
 baseline before any search.
+
+The boosting families stop early: their iteration count is not searched but
+a cap (:data:`LIGHTGBM_MAX_ROUNDS`, :data:`HGB_MAX_ITER`), and each trial
+finds the count on its folds' validation rows (see
+:class:`~sklearn_automl.space.EarlyStopping`).
 """
 
 from __future__ import annotations
@@ -27,9 +32,10 @@ from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
 
 from ._components import Component
+from ._early_stopping import HistGradientBoostingStopping, LightGBMStopping
 from ._params import Categorical, Float, Int
 
-__all__ = ["CORE_FAMILIES", "core_components"]
+__all__ = ["CORE_FAMILIES", "HGB_MAX_ITER", "LIGHTGBM_MAX_ROUNDS", "core_components"]
 
 #: the core family names, cheapest first (the order of the first trials)
 CORE_FAMILIES = (
@@ -42,11 +48,16 @@ CORE_FAMILIES = (
 )
 
 
+#: the boosting rounds a LightGBM trial may run before it stops early
+LIGHTGBM_MAX_ROUNDS = 10_000
+#: the iterations a HistGradientBoosting trial may run before it stops early
+HGB_MAX_ITER = 5_000
+
+
 def _lightgbm(task):
     cls = LGBMClassifier if task == "classification" else LGBMRegressor
     space = {
-        "n_estimators": Int(16, 2048, log=True, default=100),
-        "learning_rate": Float(0.005, 0.5, log=True, default=0.1),
+        "learning_rate": Float(0.02, 0.2, log=True, default=0.05),
         "num_leaves": Int(4, 512, log=True, default=31),
         "min_child_samples": Int(2, 128, log=True, default=20),
         "subsample": Float(0.5, 1.0, default=1.0),
@@ -54,11 +65,11 @@ def _lightgbm(task):
         "reg_alpha": Float(1e-6, 10.0, log=True, default=1e-6),
         "reg_lambda": Float(1e-6, 10.0, log=True, default=1e-6),
     }
-    est = cls(verbose=-1, subsample_freq=1)
+    est = cls(n_estimators=LIGHTGBM_MAX_ROUNDS, verbose=-1, subsample_freq=1)
     return Component(
         "lightgbm", est, space, tasks=(task,), encoding="ordinal", scale=False,
         fidelity_param="n_estimators", categorical_param="categorical_column",
-        openmp=True,
+        openmp=True, early_stopping=LightGBMStopping("n_estimators"),
     )
 
 
@@ -79,13 +90,13 @@ def _linear(task):
 
 
 def _hist_gradient_boosting(task):
-    if task == "classification":
-        est = HistGradientBoostingClassifier(early_stopping=False)
-    else:
-        est = HistGradientBoostingRegressor(early_stopping=False)
+    # early_stopping=False: a trial's fit switches it on with the fold's
+    # validation rows; the refit trains the recorded count on all rows
+    cls = (HistGradientBoostingClassifier if task == "classification"
+           else HistGradientBoostingRegressor)
+    est = cls(max_iter=HGB_MAX_ITER, early_stopping=False)
     space = {
-        "max_iter": Int(16, 1024, log=True, default=100),
-        "learning_rate": Float(0.01, 0.5, log=True, default=0.1),
+        "learning_rate": Float(0.02, 0.2, log=True, default=0.1),
         "max_leaf_nodes": Int(4, 256, log=True, default=31),
         "min_samples_leaf": Int(2, 200, log=True, default=20),
         "l2_regularization": Float(1e-8, 10.0, log=True, default=1e-8),
@@ -94,7 +105,7 @@ def _hist_gradient_boosting(task):
     return Component(
         "hist_gradient_boosting", est, space, tasks=(task,), encoding="ordinal",
         scale=False, fidelity_param="max_iter", categorical_param="categorical_features",
-        openmp=True,
+        openmp=True, early_stopping=HistGradientBoostingStopping("max_iter"),
     )
 
 
