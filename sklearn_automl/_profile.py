@@ -20,8 +20,9 @@ estimators:
     with the allocator's free memory handed back to the system first
     (``malloc_trim``) so that reused free memory is counted. It sees
     everything the call touches: numpy arrays, Python objects and native
-    buffers (LightGBM, torch), to the page (4 KiB); memory another thread
-    allocates meanwhile counts too, and memory the allocator keeps resident
+    buffers (LightGBM, torch), to the page (4 KiB); one such measurement
+    runs at a time in a process (a lock), memory another thread allocates
+    meanwhile counts too, and memory the allocator keeps resident
     outside ``malloc_trim``'s reach (Python's small-object pools, the top
     pad of the heap: a few hundred KiB) is not counted when reused. Elsewhere (or when ``/proc`` cannot be used) the peak of
     what the call allocates as :mod:`tracemalloc` sees it (Python objects
@@ -58,6 +59,7 @@ import ctypes
 import math
 import pickle
 import sys
+import threading
 import time
 import tracemalloc
 
@@ -122,6 +124,9 @@ def _traced_peak(predict, batch):
 
 #: whether the resident-memory peak can be measured (None: not tried yet)
 _RESIDENT = {"ok": None, "trim": None}
+#: the high-water mark is the process's: one measurement at a time (trials
+#: in threads of one process would reset it under each other's feet)
+_RESIDENT_LOCK = threading.Lock()
 
 
 def _status_bytes(*keys):
@@ -164,12 +169,13 @@ def _resident_available():
 def _resident_peak(predict, batch):
     """Growth of the peak resident memory during ``predict(batch)`` (bytes),
     and the call's seconds (timed as :func:`_timed` times)."""
-    if _RESIDENT["trim"] is not None:
-        _RESIDENT["trim"](0)  # free memory back to the system: reuse is seen
-    _reset_peak_rss()
-    (base,) = _status_bytes("VmRSS")
-    seconds = _timed(predict, batch)
-    (peak,) = _status_bytes("VmHWM")
+    with _RESIDENT_LOCK:
+        if _RESIDENT["trim"] is not None:
+            _RESIDENT["trim"](0)  # free memory back to the system: reuse is seen
+        _reset_peak_rss()
+        (base,) = _status_bytes("VmRSS")
+        seconds = _timed(predict, batch)
+        (peak,) = _status_bytes("VmHWM")
     return max(peak - base, 0), seconds
 
 

@@ -2,6 +2,7 @@
 
 import math
 import pickle
+import threading
 
 import numpy as np
 import pytest
@@ -222,6 +223,50 @@ def test_the_medians_are_of_what_was_timed(fake_clock, monkeypatch, resident):
     assert model.calls_.count(100) == len(before) + 3
     assert prof["predict_latency_s_per_row"] == pytest.approx(2.0 / 100)
     assert prof["predict_latency_s_per_row_batch1"] == pytest.approx(0.25)
+
+
+class Meeting(RecordingClassifier):
+    """Allocates ``mb`` megabytes, frees them, says so, then waits (at most
+    ``timeout`` seconds) for the other model's predict at ``barrier``."""
+
+    def __init__(self, payload=0, mb=0, barrier=None, freed=None, timeout=1.0):
+        super().__init__(payload)
+        self.mb, self.barrier, self.freed, self.timeout = mb, barrier, freed, timeout
+
+    def predict(self, X):
+        if self.mb:
+            np.ones(self.mb * 2**17)
+            self.freed.set()
+        try:
+            self.barrier.wait(self.timeout)
+        except threading.BrokenBarrierError:
+            pass
+        return super().predict(X)
+
+
+def test_a_measurement_in_another_thread_does_not_reset_the_peak(monkeypatch):
+    # Without the lock, the second measurement resets the high-water mark
+    # after the first model freed its 64 MB and before the first one reads
+    # it: the first would see no growth. With it, the second waits.
+    from concurrent.futures import ThreadPoolExecutor
+
+    _memory_path(monkeypatch, True)
+    X, y = _data()
+    barrier, freed = threading.Barrier(2), threading.Event()
+    big = Meeting(mb=64, barrier=barrier, freed=freed).fit(X, y)
+    small = Meeting(barrier=barrier, freed=freed).fit(X, y)
+
+    def second():
+        freed.wait(10)
+        return measure_profile(small, X, max_time=0.0)
+
+    with ThreadPoolExecutor(2) as pool:
+        first = pool.submit(measure_profile, big, X, max_time=0.0)
+        pool.submit(second).result()
+        prof = first.result()
+    # (the models hold locks: no size, their peak is the growth alone)
+    assert math.isnan(prof["model_size_bytes"])
+    assert prof["peak_memory_mb"] >= 0.9 * 64
 
 
 def test_evaluate_bounds_the_repeats_by_the_trial_time(monkeypatch):
