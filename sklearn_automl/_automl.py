@@ -102,6 +102,7 @@ class BaseAutoML(PersistenceMixin, BaseEstimator):
             StrOptions(set(_SCHEDULES)), HasMethods(["next_job", "report"]), None
         ],
         "initial_configs": [StrOptions({"portfolio"}), list, None],
+        "family_allocation": [StrOptions({"uniform", "cost"})],
         "ensemble_size": [Interval(numbers.Integral, 0, None, closed="left")],
         "ensemble": [StrOptions({"selection", "stacking"})],
         "max_oof_memory": [Interval(numbers.Real, 0, None, closed="left")],
@@ -143,6 +144,7 @@ class BaseAutoML(PersistenceMixin, BaseEstimator):
         search="random",
         schedule=None,
         initial_configs="portfolio",
+        family_allocation="uniform",
         ensemble_size=25,
         ensemble="selection",
         max_oof_memory=256,
@@ -170,6 +172,7 @@ class BaseAutoML(PersistenceMixin, BaseEstimator):
         self.search = search
         self.schedule = schedule
         self.initial_configs = initial_configs
+        self.family_allocation = family_allocation
         self.ensemble_size = ensemble_size
         self.ensemble = ensemble
         self.max_oof_memory = max_oof_memory
@@ -292,6 +295,7 @@ class BaseAutoML(PersistenceMixin, BaseEstimator):
                     refit_workers=executor.n_workers, checkpoint=checkpoint,
                     callbacks=self.callbacks, verbose=self.verbose,
                     objectives=objectives,
+                    family_allocation=getattr(self, "family_allocation", "uniform"),
                 )
                 with budget.phase("search"):
                     executor.start(

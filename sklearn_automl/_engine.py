@@ -7,7 +7,10 @@ scheduler for jobs, turns each into an ``evaluate`` task, keeps the
 executor's workers busy, reports results back to the scheduler, the
 history, the checkpoint, the callbacks and the progress bar, and stops when
 the :class:`~sklearn_automl._budget.Budget` says so, at ``max_trials``, when
-the space is exhausted or when a callback asks.
+the space is exhausted or when a callback asks. With
+``family_allocation="cost"`` a :class:`~sklearn_automl._allocation.FamilyAllocator`
+chooses the family of each new configuration, and the scheduler (through
+it the searcher) proposes within it.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import warnings
 
 import numpy as np
 
+from ._allocation import FamilyAllocator
 from ._budget import SEARCHER_SHARE, refit_seconds
 from ._checkpoint import Checkpoint
 from ._history import History, TrialResult
@@ -75,6 +79,11 @@ class SearchLoop:
         (:meth:`Objectives.told <sklearn_automl._objectives.Objectives.told>`:
         infeasible trials as failures, the objective values to a
         multi-objective searcher); ``None``: the score.
+    family_allocation : {"uniform", "cost"}
+        ``"uniform"``: the searcher chooses the family like any parameter.
+        ``"cost"``: a :class:`FamilyAllocator` chooses it (costs in seconds
+        under a time budget, in trials without one), the searcher proposes
+        within it (``next_job(fixed={"family": ...})``).
 
     Attributes
     ----------
@@ -84,13 +93,17 @@ class SearchLoop:
     interrupted : bool
         Whether a KeyboardInterrupt ended the search (the executor is then
         closed: its running trials were stopped).
+    allocator : FamilyAllocator or None
+        Set by :meth:`run` with ``family_allocation="cost"`` and at least
+        two families.
     """
 
     def __init__(self, plan, scheduler, executor, budget, *, n_rows, n_splits,
                  train_frac, max_trials=None, trial_timeout=None,
                  timeout_after_success=False, n_threads=1,
                  model_seed=0, max_oof_trials=0, ensemble=False, refit_workers=1,
-                 checkpoint=None, callbacks=None, verbose=0, objectives=None):
+                 checkpoint=None, callbacks=None, verbose=0, objectives=None,
+                 family_allocation="uniform"):
         self.plan = plan
         self.scheduler = scheduler
         self.executor = executor
@@ -109,6 +122,8 @@ class SearchLoop:
         self.callbacks = callbacks
         self.verbose = verbose
         self.objectives = objectives
+        self.family_allocation = family_allocation
+        self.allocator = None
         self.history = History(max_oof_trials=max_oof_trials)
         self.searcher_time = 0.0
         self.interrupted = False
@@ -120,6 +135,7 @@ class SearchLoop:
         history, executor, budget = self.history, self.executor, self.budget
         running = {}  # trial_id -> (Job, results received when it was issued)
         trial_id, rerun = 0, []
+        self.allocator = self._make_allocator()
         if self.checkpoint is not None:
             trial_id, rerun = self._replay()
         progress = Progress(
@@ -144,7 +160,7 @@ class SearchLoop:
                             stopping = True
                             break
                         try:
-                            job = self._next_job(search_start)
+                            job = self._next_job(search_start, search_deadline)
                         except SearchExhausted:
                             logger.info(
                                 "The search space is exhausted after %d trials.",
@@ -195,7 +211,7 @@ class SearchLoop:
                 self.checkpoint.close()
         return history
 
-    def _next_job(self, search_start):
+    def _next_job(self, search_start, search_deadline=None):
         """The scheduler's next job, asking for cheap proposals when the
         searcher's own time passes its share of the search's wall clock."""
         searcher = getattr(self.scheduler, "searcher", None)
@@ -204,9 +220,74 @@ class SearchLoop:
             searcher.cheap_proposals = self.searcher_time > SEARCHER_SHARE * elapsed
         t0 = self.budget.now()
         try:
-            return self.scheduler.next_job()
+            return self._propose(self._too_slow(search_deadline))
         finally:
             self.searcher_time += self.budget.now() - t0
+
+    # --------------------------------------------------------- allocation
+    def _make_allocator(self):
+        """A FamilyAllocator for ``family_allocation="cost"`` (None otherwise).
+
+        Families are explored in the order of the searcher's first
+        configurations (the portfolio's ranking), then the plan's.
+        """
+        families = list(self.plan.components)
+        if self.family_allocation != "cost" or len(families) < 2:
+            return None
+        searcher = getattr(self.scheduler, "searcher", None)
+        if not _takes_fixed(self.scheduler.next_job) or (
+            searcher is not None and not _takes_fixed(searcher.ask)
+        ):
+            warnings.warn(
+                "family_allocation='cost' needs a scheduler whose next_job and a "
+                "searcher whose ask take fixed= (those of sklearn_automl.search "
+                f"do); {type(self.scheduler).__name__} or its searcher does not, "
+                "so the family is chosen by the searcher "
+                "(family_allocation='uniform').",
+                UserWarning,
+                stacklevel=4,
+            )
+            return None
+        first = [c.get("family") for c in
+                 (getattr(searcher, "initial_configs", None) or [])
+                 if isinstance(c, dict)]
+        order = [f for f in dict.fromkeys(first) if f in self.plan.components]
+        order += [f for f in families if f not in order]
+        return FamilyAllocator(
+            order, unit="seconds" if self.budget.bounded else "trials",
+            random_state=self.model_seed,
+        )
+
+    def _propose(self, exclude=()):
+        """The next job: within the allocator's family, if there is one."""
+        allocator = self.allocator
+        if allocator is None:
+            return self.scheduler.next_job()
+        while True:
+            family = allocator.choose(exclude)
+            if family is None:  # every family exhausted: promotions, or the end
+                job = self.scheduler.next_job()
+                break
+            try:
+                job = self.scheduler.next_job(fixed={"family": family})
+            except SearchExhausted:
+                job = None
+            if job is not None:
+                break
+            allocator.exhausted(family)  # nothing new left in it
+        if job is not None:
+            allocator.issued(job.config["family"])
+        return job
+
+    def _too_slow(self, search_deadline):
+        """Families whose measured cost overruns the search's time left."""
+        if self.allocator is None or search_deadline is None or not self.budget.bounded:
+            return ()
+        left = self.budget.left(search_deadline)
+        low = min(getattr(self.scheduler, "fidelities_", [1.0]))
+        folds = self.plan.n_folds_at(low, self.n_splits)
+        return {f for f, (fit, predict) in self.costs.items()
+                if folds * (fit * low + predict) > left}
 
     # ------------------------------------------------------------- budget
     def refit_candidates(self):
@@ -304,7 +385,7 @@ class SearchLoop:
     def _record(self, result, job, issued_after, progress):
         """Report a finished trial everywhere; whether a callback stops the search."""
         t0 = self.budget.now()
-        self._report(job, result)
+        self._tell(job, result)
         self.searcher_time += self.budget.now() - t0
         history = self.history
         history.append(result)
@@ -315,16 +396,26 @@ class SearchLoop:
         progress.update(result, history, history.n_evaluated)
         return run_callbacks(self.callbacks, result)
 
+    def _tell(self, job, result):
+        """Report ``result`` to the scheduler and the allocator."""
+        score = self._report(job, result)
+        if self.allocator is not None and result.status != "skipped":
+            self.allocator.observe(result.family, config_key(job.config), score,
+                                   result.duration)
+
     def _report(self, job, result):
-        """Tell the scheduler (and through it the searcher) how ``job`` did."""
+        """Tell the scheduler (and through it the searcher) how ``job`` did;
+        the score told."""
         if self.objectives is None:
-            self.scheduler.report(job, result.mean_score if result.ok else None)
-            return
+            score = result.mean_score if result.ok else None
+            self.scheduler.report(job, score)
+            return score
         score, values = self.objectives.told(result)
         if values is not None and _takes_objectives(self.scheduler):
             self.scheduler.report(job, score, objectives=values)
         else:
             self.scheduler.report(job, score)
+        return score
 
     def _log_trial(self, result):
         if self.verbose < 2:
@@ -375,7 +466,7 @@ class SearchLoop:
         try:
             for r, res in enumerate(results):
                 while next_id <= issued_by[r]:
-                    job = scheduler.next_job()
+                    job = self._propose()
                     logged = by_id.get(next_id)
                     if job is None or (logged is not None and (
                         config_key(job.config) != config_key(logged.config)
@@ -384,7 +475,7 @@ class SearchLoop:
                         raise _ReplayMismatch(next_id)
                     jobs[next_id] = job
                     next_id += 1
-                self._report(jobs.pop(res.trial_id), res)
+                self._tell(jobs.pop(res.trial_id), res)
                 history.append(res)
                 self._update_costs(res)
         except (_ReplayMismatch, SearchExhausted) as exc:
@@ -410,6 +501,14 @@ class SearchLoop:
             checkpoint.path, len(results), len(jobs),
         )
         return next_id, sorted(jobs.items())
+
+
+def _takes_fixed(method):
+    """Whether ``method`` (``next_job``, ``ask``) accepts ``fixed=`` (ours do)."""
+    try:
+        return "fixed" in inspect.signature(method).parameters
+    except (TypeError, ValueError):
+        return False
 
 
 def _takes_objectives(scheduler):

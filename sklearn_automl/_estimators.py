@@ -77,6 +77,19 @@ class AutoMLClassifier(ClassifierMixin, BaseAutoML):
         (``{"family": "lightgbm", "lightgbm__num_leaves": 63}``; missing
         parameters take their defaults). A :class:`Searcher` given with its
         own ``initial_configs`` keeps them.
+    family_allocation : {"uniform", "cost"}, default="uniform"
+        How the model family of each new configuration is chosen.
+        ``"uniform"``: by the searcher, like any parameter of the space
+        (uniformly for random search). ``"cost"``: by each family's
+        estimated cost for improvement, from the measured cost and the
+        scores of its trials so far: every family's first trial runs (in
+        the order of ``initial_configs``), then families that improve
+        cheaply get most trials and slow families that are behind few; the
+        searcher proposes within the chosen family (its
+        ``initial_configs`` first). Costs are seconds under a
+        ``time_budget`` (the choice then depends on the machine's speed)
+        and trials without one (reproducible). The rule is written out in
+        :ref:`family_allocation`.
     ensemble_size : int, default=25
         Steps of greedy ensemble selection over the trials' out-of-fold
         predictions (see :ref:`ensembles`); the members (refit on all data,
@@ -357,6 +370,12 @@ class AutoMLRegressor(RegressorMixin, BaseAutoML):
     initial_configs : "portfolio", list of dict or None, default="portfolio"
         The first configurations of the search (see
         :class:`AutoMLClassifier`).
+    family_allocation : {"uniform", "cost"}, default="uniform"
+        ``"cost"``: the family of each new configuration is chosen by its
+        estimated cost for improvement (measured seconds under a
+        ``time_budget``, trials without one); ``"uniform"``: by the
+        searcher (see :class:`AutoMLClassifier` and
+        :ref:`family_allocation`).
     ensemble_size : int, default=25
         Steps of greedy ensemble selection (``0``: the best single pipeline).
     ensemble : {"selection", "stacking"}, default="selection"

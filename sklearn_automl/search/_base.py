@@ -4,7 +4,9 @@ A searcher proposes configurations of a :class:`~sklearn_automl.space.SearchSpac
 (``ask``) and learns from their scores (``tell``). It knows nothing about
 models, data or time: the AutoML loop, or any user code, drives it. Whoever
 drives it and owns a clock can ask for cheap proposals by setting
-:attr:`Searcher.cheap_proposals`.
+:attr:`Searcher.cheap_proposals`, and whoever allocates the budget among
+the values of a top-level parameter (the AutoML engine among model
+families) asks for a proposal within one of them: ``ask(fixed=...)``.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 
-from ..space import SearchSpace, config_key
+from ..space import Categorical, SearchSpace, config_key
 
 __all__ = ["SearchExhausted", "Searcher"]
 
@@ -75,8 +77,17 @@ class Searcher(BaseEstimator, metaclass=ABCMeta):
         self.random_state = random_state
 
     # -- public interface ---------------------------------------------------
-    def ask(self):
+    def ask(self, fixed=None):
         """Propose the next configuration to evaluate.
+
+        Parameters
+        ----------
+        fixed : dict, optional
+            Values of top-level (unconditioned) parameters the proposal must
+            take, e.g. ``{"family": "lightgbm"}``: the searcher proposes
+            within that sub-space, by its own strategy (queued
+            ``initial_configs`` with these values first, in order; those
+            without wait for a later ``ask``). ``None``: the whole space.
 
         Returns
         -------
@@ -85,9 +96,14 @@ class Searcher(BaseEstimator, metaclass=ABCMeta):
         Raises
         ------
         SearchExhausted
-            When no new configuration remains.
+            When no new configuration remains (in the sub-space of ``fixed``).
+        ValueError
+            When ``fixed`` names an unknown or conditioned parameter, or a
+            value outside its distribution.
         """
         self._ensure_started()
+        if fixed is not None:
+            return self._ask_fixed(self._check_fixed(fixed))
         while self._queue:
             config = self.space_.validate(self._queue.pop(0))
             if self._register(config):
@@ -97,6 +113,25 @@ class Searcher(BaseEstimator, metaclass=ABCMeta):
         if not self._register(config):
             # Strategies retry internally; a duplicate here means none was found.
             raise SearchExhausted("No configuration left that was not proposed already.")
+        self.pending_[config_key(config)] = config
+        return config
+
+    def _ask_fixed(self, fixed):
+        """``ask`` within the sub-space where ``fixed`` holds."""
+        for i, queued in enumerate(self._queue):
+            config = self.space_.validate(queued)
+            if not _matches(config, fixed):
+                continue
+            del self._queue[i]
+            if self._register(config):
+                self.pending_[config_key(config)] = config
+                return config
+            return self._ask_fixed(fixed)  # a duplicate in the queue: look on
+        config = self._propose_fixed(fixed)
+        if config is None or not _matches(config, fixed) or not self._register(config):
+            raise SearchExhausted(
+                f"No configuration with {fixed!r} left that was not proposed already."
+            )
         self.pending_[config_key(config)] = config
         return config
 
@@ -170,6 +205,20 @@ class Searcher(BaseEstimator, metaclass=ABCMeta):
     def _propose(self):
         """Return a configuration not in ``self.seen_`` (best effort)."""
 
+    def _propose_fixed(self, fixed):
+        """Return a configuration of :meth:`subspace` ``(fixed)`` not in
+        ``self.seen_`` (best effort; ``None`` when none was found).
+
+        The default draws at random from the sub-space; the searchers of
+        this package override it with their own strategy.
+        """
+        space = self.subspace(fixed)
+        for _ in range(100):
+            config = space.sample(self.rng_)
+            if self._is_new(config):
+                return config
+        return None
+
     def _observe(self, config, score):
         """Update the strategy with one result (default: nothing to learn)."""
 
@@ -194,7 +243,59 @@ class Searcher(BaseEstimator, metaclass=ABCMeta):
         self.history_ = []
         self.pending_ = {}
         self._queue = [dict(c) for c in (self.initial_configs or [])]
+        self._subspaces = {}
         self._setup()
+
+    def _check_fixed(self, fixed):
+        if not isinstance(fixed, dict):
+            raise TypeError(
+                f"fixed must be a dict of parameter values, got {type(fixed).__name__}."
+            )
+        for name, value in fixed.items():
+            if name not in self.space_.params:
+                raise ValueError(
+                    f"fixed names {name!r}, which is not a parameter of the space; "
+                    f"known parameters are {sorted(self.space_.params)}."
+                )
+            if name in self.space_.conditions:
+                raise ValueError(
+                    f"fixed may only hold top-level (unconditioned) parameters; "
+                    f"{name!r} is conditioned on {self.space_.conditions[name][0]!r}."
+                )
+            if not self.space_.params[name].contains(value):
+                raise ValueError(
+                    f"fixed[{name!r}]={value!r} is outside "
+                    f"{self.space_.params[name]!r}."
+                )
+        return dict(fixed)
+
+    def subspace(self, fixed):
+        """The space with the parameters of ``fixed`` held at their values.
+
+        Each fixed parameter becomes a one-value :class:`Categorical`, so
+        sampling, mutating or enumerating the sub-space yields only
+        configurations where ``fixed`` holds (its encoding differs from the
+        whole space's: strategies encode with ``space_``).
+
+        Parameters
+        ----------
+        fixed : dict
+            Top-level parameter -> value.
+
+        Returns
+        -------
+        space : SearchSpace
+        """
+        self._ensure_started()
+        fixed = self._check_fixed(fixed)
+        key = config_key(fixed)
+        cache = self._subspaces
+        if key not in cache:
+            params = dict(self.space_.params)
+            for name, value in fixed.items():
+                params[name] = Categorical([value])
+            cache[key] = SearchSpace(params, self.space_.conditions)
+        return cache[key]
 
     def _register(self, config):
         key = config_key(config)
@@ -202,6 +303,14 @@ class Searcher(BaseEstimator, metaclass=ABCMeta):
             return False
         self.seen_.add(key)
         return True
+
+
+def _matches(config, fixed):
+    """Whether ``config`` takes every value of ``fixed``."""
+    return all(
+        name in config and config_key({name: config[name]}) == config_key({name: value})
+        for name, value in fixed.items()
+    )
 
 
 def _as_score(score):

@@ -15,7 +15,7 @@ from sklearn.gaussian_process.kernels import ConstantKernel, Matern, WhiteKernel
 from threadpoolctl import threadpool_limits
 
 from ..space import config_key
-from ._base import Searcher, _as_score, _as_values
+from ._base import Searcher, _as_score, _as_values, _matches
 from ._evolution import mutate
 from ._pareto import hypervolume_improvement_2d, non_dominated_sort, pareto_mask
 
@@ -257,48 +257,68 @@ class BayesianSearch(Searcher):
 
     # ------------------------------------------------------------ proposal
     def _propose(self):
+        return self._propose_in(self.space_)
+
+    def _propose_fixed(self, fixed):
+        # The surrogate is fitted to every result (all of the space); the
+        # candidates and the local search's starting points are those of the
+        # sub-space where ``fixed`` holds.
+        config = self._propose_in(self.subspace(fixed), fixed)
+        return config if self._is_new(config) else None
+
+    def _propose_in(self, space, fixed=None):
         n_design = len(self.history_) + len(self.pending_)
         if n_design < self.n_initial:
-            return self._random()
+            return self._random(space)
         if self._mo:
             self._y = list(self._scalarize())
         if self.cheap_proposals:
             # Asked for a cheap proposal: no surrogate fit or optimization.
             self.n_cheap_ += 1
-            config = self._mutate_best()
-            return self._random() if config is None else config
+            config = self._mutate_best(space, fixed)
+            return self._random(space) if config is None else config
         try:
             # The matrices are small: threaded BLAS only adds contention
             # (4x slower on a busy 2-core machine).
             with threadpool_limits(1, user_api="blas"):
                 if self._mo and self.multi_objective == "ehvi" and self._n_obj() == 2:
-                    config = self._optimize_ehvi()
+                    config = self._optimize_ehvi(space, fixed)
                 else:
-                    config = self._optimize()
+                    config = self._optimize(space, fixed)
         except (ValueError, ArithmeticError, np.linalg.LinAlgError) as exc:
             logger.debug("BayesianSearch: surrogate failed (%s); random draw.", exc)
             config = None
         if config is not None:
             return config
         self.n_fallbacks_ += 1
-        return self._random()
+        return self._random(space)
 
-    def _mutate_best(self):
+    def _outside(self, fixed):
+        """Mask of the told configurations where ``fixed`` does not hold."""
+        if fixed is None:
+            return np.zeros(len(self.history_), dtype=bool)
+        return np.array([not _matches(c, fixed) for c, _ in self.history_], dtype=bool)
+
+    def _mutate_best(self, space=None, fixed=None):
         """A new mutation of one of the three best results: no surrogate."""
+        space = self.space_ if space is None else space
         scores = np.where(np.isfinite(self._y), self._y, -np.inf)
         told = [c for c, _ in self.history_]
-        top = [told[i] for i in np.argsort(-scores, kind="stable")[:3]]
+        order = np.argsort(-scores, kind="stable")
+        outside = self._outside(fixed)
+        top = [told[i] for i in order if not outside[i]][:3]
         for _ in range(20):
             if not top:
                 break
-            config = mutate(self.space_, top[self.rng_.randint(len(top))], self.rng_)
+            config = mutate(space, top[self.rng_.randint(len(top))], self.rng_)
             if self._is_new(config):
                 return config
         return None
 
-    def _random(self):
+    def _random(self, space=None):
+        space = self.space_ if space is None else space
         for _ in range(100):
-            config = self.space_.sample(self.rng_)
+            config = space.sample(self.rng_)
             if self._is_new(config):
                 return config
         return config
@@ -370,17 +390,18 @@ class BayesianSearch(Searcher):
             return norm.cdf(z)
         return (mu - self._best - self.xi) * norm.cdf(z) + sigma * norm.pdf(z)
 
-    def _optimize(self):
+    def _optimize(self, space=None, fixed=None):
         data = self._training_set()
         if data is None or self._fit(*data) is None:
             return None
         scores = np.where(np.isfinite(self._y), self._y, -np.inf)
-        return self._maximize(self._acquire, scores)
+        scores[self._outside(fixed)] = -np.inf
+        return self._maximize(self._acquire, scores, space)
 
     def _n_obj(self):
         return next((len(v) for v in self._V if v is not None), 0)
 
-    def _optimize_ehvi(self):
+    def _optimize_ehvi(self, space=None, fixed=None):
         """Expected hypervolume improvement with one GP per objective (two)."""
         rows = [i for i, v in enumerate(self._V) if v is not None]
         if len(rows) < 3:
@@ -427,20 +448,26 @@ class BayesianSearch(Searcher):
 
         scores = np.full(len(self._V), -np.inf)
         scores[rows] = -non_dominated_sort(V)
-        return self._maximize(acquire, scores)
+        scores[self._outside(fixed)] = -np.inf
+        return self._maximize(acquire, scores, space)
 
-    def _maximize(self, acquire, scores):
-        """The best new candidate by ``acquire``: random ones plus a local
-        search around the best of them and the best observed (``scores``)."""
+    def _maximize(self, acquire, scores, space=None):
+        """The best new candidate of ``space`` by ``acquire``: random ones
+        plus a local search around the best of them and the best observed
+        (``scores``; in a sub-space, ``-inf`` ones are not starting points)."""
         rng = self.rng_
-        candidates = [self.space_.sample(rng) for _ in range(self.n_candidates)]
+        space = self.space_ if space is None else space
+        candidates = [space.sample(rng) for _ in range(self.n_candidates)]
         values = acquire(candidates)
         # Local search from the best candidates and the best observed configs.
         told = [c for c, _ in self.history_]
         starts = [candidates[i] for i in np.argsort(-values)[:5]]
-        starts += [told[i] for i in np.argsort(-scores)[:3]]
+        best = np.argsort(-scores)[:3]
+        if space is not self.space_:  # a sub-space: only its own results
+            best = [i for i in best if scores[i] > -np.inf]
+        starts += [told[i] for i in best]
         for _ in range(self.n_local):
-            neighbours = [mutate(self.space_, c, rng) for c in starts for _ in range(8)]
+            neighbours = [mutate(space, c, rng) for c in starts for _ in range(8)]
             if not neighbours:
                 break
             nv = acquire(neighbours)

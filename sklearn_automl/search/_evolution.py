@@ -8,7 +8,7 @@ from collections import deque
 import numpy as np
 
 from ..space import Categorical, Int
-from ._base import Searcher, _as_score, _as_values
+from ._base import Searcher, _as_score, _as_values, _matches
 from ._pareto import crowding_distance, non_dominated_sort
 
 __all__ = ["EvolutionarySearch"]
@@ -224,21 +224,39 @@ class EvolutionarySearch(Searcher):
         alive = len(self.population_) + len(self.pending_)
         if len(self.population_) < 2 or alive < self.population_size:
             return self._random()
-        pool = list(self.population_)
+        return self._evolve(self.space_, list(self.population_), self.elites_)
+
+    def _propose_fixed(self, fixed):
+        # Evolution within the sub-space: once the initial population is
+        # complete, parents are the living members (and elites) where
+        # ``fixed`` holds, and children stay in the sub-space.
+        space = self.subspace(fixed)
+        pool = [e for e in self.population_ if _matches(e[0], fixed)]
+        alive = len(self.population_) + len(self.pending_)
+        if not pool or alive < self.population_size:
+            config = self._random(space)
+        else:
+            elites = [e for e in self.elites_ if _matches(e[0], fixed)]
+            config = self._evolve(space, pool, elites)
+        return config if self._is_new(config) else None
+
+    def _evolve(self, space, population, elites):
+        pool = list(population)
         keys = {id(e) for e in pool}
-        pool += [e for e in self.elites_ if id(e) not in keys]
+        pool += [e for e in elites if id(e) not in keys]
         for _ in range(self.max_retries):
             parent = self._tournament(pool)
             if self.rng_.uniform() < self.crossover_rate:
-                parent = crossover(self.space_, parent, self._tournament(pool), self.rng_)
-            child = mutate(self.space_, parent, self.rng_, rate=self.mutation_rate)
+                parent = crossover(space, parent, self._tournament(pool), self.rng_)
+            child = mutate(space, parent, self.rng_, rate=self.mutation_rate)
             if self._is_new(child):
                 return child
-        return self._random()
+        return self._random(space)
 
-    def _random(self):
+    def _random(self, space=None):
+        space = self.space_ if space is None else space
         for _ in range(self.max_retries):
-            config = self.space_.sample(self.rng_)
+            config = space.sample(self.rng_)
             if self._is_new(config):
                 return config
         return config

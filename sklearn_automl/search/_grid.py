@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 
-from ..space import Categorical, Int
+from ..space import Categorical, Int, config_key
 from ._base import Searcher
 
 __all__ = ["GridSearch"]
@@ -179,30 +179,51 @@ class GridSearch(Searcher):
 
     def _setup(self):
         self._check_n_points()
-        self._tree = _Tree(self.space_, self.n_points)
+        self._walks = {}
+        self._tree, self._next, self._order = self._start_walk(self.space_)
         self.n_configs_ = self._tree.size
-        self._next = 0
-        self._order = None
-        if self.shuffle and self.n_configs_ <= _MAX_PERMUTED:
-            self._order = self.rng_.permutation(self.n_configs_)
         logger.info("GridSearch: the grid holds %d configurations.", self.n_configs_)
 
+    def _start_walk(self, space):
+        """(tree, next position, order) of a walk over the grid of ``space``."""
+        tree = _Tree(space, self.n_points)
+        order = None
+        if self.shuffle and tree.size <= _MAX_PERMUTED:
+            order = self.rng_.permutation(tree.size)
+        return tree, 0, order
+
     def _propose(self):
+        config, self._next = self._walk(self._tree, self._next, self._order)
+        return config
+
+    def _propose_fixed(self, fixed):
+        # The grid of the sub-space (its own walk, in its own order): the
+        # configurations of the whole grid where ``fixed`` holds.
+        key = config_key(fixed)
+        if key not in self._walks:
+            self._walks[key] = self._start_walk(self.subspace(fixed))
+        tree, position, order = self._walks[key]
+        config, position = self._walk(tree, position, order)
+        self._walks[key] = (tree, position, order)
+        return config if self._is_new(config) else None
+
+    def _walk(self, tree, position, order):
+        """The next new configuration of ``tree`` from ``position`` on."""
         config = None
-        big_shuffle = self.shuffle and self._order is None
-        while self._next < self.n_configs_:
+        big_shuffle = self.shuffle and order is None
+        while position < tree.size:
             if big_shuffle:
                 # Rejection sampling: duplicates are rare in a grid this large.
-                index = int(self.rng_.randint(0, 2**62) % self.n_configs_)
-            elif self._order is not None:
-                index = int(self._order[self._next])
+                index = int(self.rng_.randint(0, 2**62) % tree.size)
+            elif order is not None:
+                index = int(order[position])
             else:
-                index = self._next
-            self._next += 1
-            config = self._tree.config(index)
+                index = position
+            position += 1
+            config = tree.config(index)
             if self._is_new(config):
-                return config
+                return config, position
         if config is None:
             # Exhausted: any seen configuration makes ``ask`` raise SearchExhausted.
-            config = self._tree.config(0)
-        return config
+            config = tree.config(0)
+        return config, position

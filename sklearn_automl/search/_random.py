@@ -39,8 +39,14 @@ class RandomSearch(Searcher):
         self.max_retries = max_retries
 
     def _propose(self):
+        return self._draw(self.space_)
+
+    def _propose_fixed(self, fixed):
+        return self._draw(self.subspace(fixed))
+
+    def _draw(self, space):
         for _ in range(self.max_retries):
-            config = self.space_.sample(self.rng_)
+            config = space.sample(self.rng_)
             if self._is_new(config):
                 return config
         return config

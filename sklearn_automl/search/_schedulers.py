@@ -4,7 +4,10 @@ A scheduler hands out *jobs* ``(config, fidelity)`` and receives their
 scores; it gets new configurations from a :class:`Searcher` and knows
 nothing about models: a fidelity is a number in ``(0, 1]``, which the
 caller maps to a fraction of the training rows or of a model's iterations
-(boosting rounds, trees, epochs).
+(boosting rounds, trees, epochs). ``next_job(fixed=...)`` restricts the
+*new* configurations to a sub-space of the searcher's (see
+:meth:`Searcher.ask`); promotions of configurations already started are
+the scheduler's own choice and come first, as without it.
 
 Each configuration is told to its searcher once, with its first score (the
 lowest fidelity it ran at, shared by every configuration of its bracket);
@@ -147,8 +150,16 @@ class _Scheduler(BaseEstimator):
         self.searcher = searcher
         self.pruner = pruner
 
-    def next_job(self):
+    def next_job(self, fixed=None):
         """The next job to run.
+
+        Parameters
+        ----------
+        fixed : dict, optional
+            Values of top-level parameters every *new* configuration must
+            take (passed to :meth:`Searcher.ask`); a promotion of a
+            configuration already started is issued first whatever its
+            values. ``None``: the whole space.
 
         Returns
         -------
@@ -159,10 +170,11 @@ class _Scheduler(BaseEstimator):
         Raises
         ------
         SearchExhausted
-            When the searcher has no new configuration and nothing is running.
+            When the searcher has no new configuration (in the sub-space of
+            ``fixed``) and nothing is running.
         """
         self._ensure_started()
-        return self._next()
+        return self._next(fixed)
 
     def report(self, job, score, *, objectives=None):
         """Record the score of ``job`` (``None``/NaN: failed).
@@ -216,6 +228,7 @@ class _Scheduler(BaseEstimator):
         self._told = set()
         self._n_jobs = 0
         self._exhausted = False
+        self._exhausted_within = set()  # config_key of each exhausted `fixed`
         self._setup()
 
     def _job(self, config, fidelity, rung=0, bracket=0):
@@ -224,10 +237,20 @@ class _Scheduler(BaseEstimator):
         self.pending_[job.id] = job
         return job
 
-    def _new_config(self):
-        """A new configuration from the searcher, or None when exhausted."""
+    def _new_config(self, fixed=None):
+        """A new configuration from the searcher (within ``fixed``), or None
+        when exhausted (there)."""
         if self._exhausted:
             return None
+        if fixed is not None:
+            key = config_key(fixed)
+            if key in self._exhausted_within:
+                return None
+            try:
+                return self.searcher.ask(fixed=fixed)
+            except SearchExhausted:
+                self._exhausted_within.add(key)
+                return None
         try:
             return self.searcher.ask()
         except SearchExhausted:
@@ -281,8 +304,8 @@ class FullFidelity(_Scheduler):
     >>> sched.report(job, job.config["x"])
     """
 
-    def _next(self):
-        config = self._new_config()
+    def _next(self, fixed=None):
+        config = self._new_config(fixed)
         return self._nothing_left() if config is None else self._job(config, 1.0)
 
 
@@ -301,12 +324,14 @@ class _Bracket:
         self.scores = {}  # key -> (config, score) at the current rung
         self.done = False
 
-    def next(self, scheduler):
+    def next(self, scheduler, fixed=None):
         if self.done:
             return None
         if not self.queue and self.n_issued < self.n_configs and not self.scores_started():
-            config = scheduler._new_config()
+            config = scheduler._new_config(fixed)
             if config is None:
+                if not scheduler._exhausted:  # only the sub-space of `fixed` is
+                    return None
                 self.n_configs = self.n_issued
                 self._maybe_promote(scheduler)
                 return self.next(scheduler) if self.queue else None
@@ -415,18 +440,21 @@ class SuccessiveHalving(_Scheduler):
         n = self.n_configs or round(self.eta ** (len(self.fidelities_) - 1))
         return 0, n
 
-    def _next(self):
+    def _next(self, fixed=None):
         for bracket in self.brackets_:
-            job = bracket.next(self)
+            job = bracket.next(self, fixed)
             if job is not None:
                 return job
         self.brackets_ = [b for b in self.brackets_ if not b.done]
-        if not self._exhausted:
+        # a new bracket, unless the last one still waits for its first
+        # configurations (none left within `fixed`)
+        waiting = self.brackets_ and self.brackets_[-1].n_issued == 0
+        if not self._exhausted and not waiting:
             first, n = self._bracket_shape(self.n_brackets_)
             bracket = _Bracket(self.n_brackets_, self.fidelities_, first, n, self.eta)
             self.n_brackets_ += 1
             self.brackets_.append(bracket)
-            job = bracket.next(self)
+            job = bracket.next(self, fixed)
             if job is not None:
                 return job
         return self._nothing_left()
@@ -536,7 +564,7 @@ class ASHA(_Scheduler):
     def _on_report(self, job, score):
         self.rungs_[job.rung][job.key] = (job.config, score)
 
-    def _next(self):
+    def _next(self, fixed=None):
         for k in range(len(self.fidelities_) - 2, -1, -1):
             rung = self.rungs_[k]
             n_top = len(rung) // self.eta
@@ -548,7 +576,7 @@ class ASHA(_Scheduler):
                 if key not in self.promoted_[k] and key not in self.pruned_:
                     self.promoted_[k].add(key)
                     return self._job(config, self.fidelities_[k + 1], k + 1)
-        config = self._new_config()
+        config = self._new_config(fixed)
         if config is None:
             return self._nothing_left()
         return self._job(config, self.fidelities_[0], 0)
