@@ -26,7 +26,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ._budget import FALLBACK_SHARE, Budget
+from ._budget import FALLBACK_SHARE, MEMBER_KILL_MARGIN, Budget
 from ._checkpoint import open_checkpoint, stored_or_new_seed
 from ._engine import SearchLoop
 from ._execution import DaskExecutor, make_executor
@@ -34,10 +34,15 @@ from ._metalearning import initial_configs
 from ._objectives import Objectives
 from ._persistence import PersistenceMixin
 from ._plan import make_image_plan, make_plan
-from ._refit import choose_members, fit_fallback, refit_final
+from ._refit import choose_members, fallback_rows, fit_fallback, refit_final
 from ._resources import available_cores
 from ._scoring import fold_safe_scorer
-from ._splits import make_splits
+from ._splits import (
+    make_validation,
+    refit_fraction,
+    refit_rows,
+    scale_refit_params,
+)
 from ._validation import check_predict_input, validate_training_data
 from .search import (
     ASHA,
@@ -251,12 +256,16 @@ class BaseAutoML(PersistenceMixin, BaseEstimator):
             with budget.phase("plan"):
                 plan = self._make_plan(X)
                 self.column_kinds_ = dict(plan.kinds)
-                splits, self._splitter = make_splits(
+                validation = make_validation(  # by size and budget (_splits.py)
                     X, y, self.cv, classification=self._task == "classification",
                     seed=int(rng.randint(np.iinfo(np.int32).max)),
                     images=self.input_shape_ is not None,
+                    time_budget=self.time_budget, cores=n_workers * n_threads,
                 )
+                splits, self._splitter = validation.splits, validation.splitter
+                self._trial_rows = validation.trial_rows
                 self.n_splits_ = len(splits)
+                self.validation_ = validation.description
                 self.scorer_ = self._make_scorer(y, splits)
                 model_seed = int(rng.randint(np.iinfo(np.int32).max))
             with budget.phase(self._warm_start_phase):
@@ -287,7 +296,8 @@ class BaseAutoML(PersistenceMixin, BaseEstimator):
                 loop = SearchLoop(
                     plan, scheduler, executor, budget, n_rows=X.shape[0],
                     n_splits=len(splits),
-                    train_frac=float(np.mean([len(tr) for tr, _ in splits])) / len(y),
+                    train_frac=float(np.mean([len(tr) for tr, _ in splits]))
+                    / validation.planned_refit_rows(len(y)),
                     max_trials=self.max_trials, trial_timeout=self._trial_timeout(),
                     timeout_after_success=self.trial_timeout == "auto",
                     n_threads=n_threads, model_seed=model_seed, max_oof_trials=max_oof,
@@ -496,11 +506,22 @@ class BaseAutoML(PersistenceMixin, BaseEstimator):
             estimator = None
         else:
             config = best.config
+            fraction = refit_fraction(  # < 1 only when the trials were subsampled
+                self._trial_rows, [t for t, _ in members] or [best], n_rows=X.shape[0],
+                seconds=budget.left() - MEMBER_KILL_MARGIN if budget.bounded else None,
+                n_workers=executor.n_workers,
+                n_classes=len(getattr(self, "classes_", [])) or None,
+            )
+            self.n_samples_refit_ = refit_rows(
+                y, fraction, classification=self._task == "classification",
+                seed=model_seed)
+            scale_refit_params([t for t, _ in members] or [best],
+                               self.n_samples_refit_, X.shape[0])
             estimator, members, threads = refit_final(
                 plan, members, best, executor=executor, budget=budget, X=X, y=y,
                 task=self._task, model_seed=model_seed, n_threads=n_threads,
                 method=self.ensemble, splitter=self._splitter,
-                n_splits=self.n_splits_, objectives=objectives,
+                n_splits=self.n_splits_, objectives=objectives, row_fraction=fraction,
             )
         if estimator is None:  # not even the best pipeline could be refit in time
             config = self._fallback_config(plan)
@@ -519,6 +540,7 @@ class BaseAutoML(PersistenceMixin, BaseEstimator):
                 budget.left(), FALLBACK_SHARE * budget.time_budget, 1.0)
             estimator = fit_fallback(plan, config, X, y, task=self._task,
                                      model_seed=model_seed, seconds=seconds)
+            self.n_samples_refit_ = fallback_rows(y, task=self._task)
             members, threads = [], 1
         if len(members) == 1 and members[0][0] not in (None, best):
             best, config = members[0][0], members[0][0].config  # within the limits
@@ -534,6 +556,10 @@ class BaseAutoML(PersistenceMixin, BaseEstimator):
         self.refit_time_ = budget.phase_times.get("refit", 0.0)
         self.refit_n_threads_ = threads
         self.n_samples_fit_ = X.shape[0]
+        if self.n_samples_refit_ < X.shape[0]:
+            what = "final model" if best is not None else "fallback baseline"
+            self.validation_ += (f", {what} fitted on {self.n_samples_refit_:,} of "
+                                 f"{X.shape[0]:,} rows")
         self.best_estimator_ = estimator
         self.best_estimator_profile_ = dict(objectives.final_profile)
         self.ensemble_members_ = [t.trial_id for t, _ in members]

@@ -45,7 +45,9 @@ class AutoMLClassifier(ClassifierMixin, BaseAutoML):
     cv : int, float, cross-validation splitter or None, default=None
         int: (stratified) k-fold; float in (0, 1): one (stratified) holdout of
         that fraction; a splitter or iterable of splits: used as is. ``None``:
-        5 folds below 20,000 rows, a 20% holdout above; on small or
+        5 folds or one 20% holdout, chosen from the rows, columns and classes
+        and the ``time_budget`` (see :ref:`validation_protocol`; 5 folds up
+        to 20,000 rows without a time budget); on small or
         imbalanced data fewer folds, so that every fold can be scored and
         every training fold holds every class (see :ref:`small_data`). A
         class with a single row always stays in the training rows.
@@ -286,6 +288,10 @@ class AutoMLClassifier(ClassifierMixin, BaseAutoML):
         Threads the refit ran with (``export_code`` reproduces it).
     n_samples_fit_ : int
         Rows of the training data.
+    n_samples_refit_ : int
+        Rows the final model was fitted on: all of them, unless the trials
+        trained on a row subsample (``cv=None`` at very large scale, see
+        :ref:`validation_protocol`) or a fallback baseline was fitted.
     search_time_ : float
         Seconds of the whole ``fit``.
     searcher_time_ : float
@@ -295,7 +301,12 @@ class AutoMLClassifier(ClassifierMixin, BaseAutoML):
         The scorer used: that of ``scoring``, or a fallback defined on every
         fold where that metric is undefined on some (see :ref:`small_data`).
     n_splits_ : int
-        Folds per trial.
+        Folds per trial (1 for a holdout).
+    validation_ : str
+        How the trials were validated, in words (``"5-fold stratified"``,
+        ``"holdout 20 % stratified"``, with the trials' and the final
+        model's rows when they were subsampled; see
+        :ref:`validation_protocol`).
     classes_ : ndarray of shape (n_classes,)
         Class labels.
     n_features_in_ : int
@@ -476,6 +487,10 @@ class AutoMLRegressor(RegressorMixin, BaseAutoML):
         Threads the refit ran with (``export_code`` reproduces it).
     n_samples_fit_ : int
         Rows of the training data.
+    n_samples_refit_ : int
+        Rows the final model was fitted on: all of them, unless the trials
+        trained on a row subsample (``cv=None`` at very large scale, see
+        :ref:`validation_protocol`) or a fallback baseline was fitted.
     search_time_ : float
         Seconds of the whole ``fit``.
     searcher_time_ : float
@@ -485,7 +500,12 @@ class AutoMLRegressor(RegressorMixin, BaseAutoML):
         The scorer used: that of ``scoring``, or a fallback defined on every
         fold where that metric is undefined on some (see :ref:`small_data`).
     n_splits_ : int
-        Folds per trial.
+        Folds per trial (1 for a holdout).
+    validation_ : str
+        How the trials were validated, in words (``"5-fold stratified"``,
+        ``"holdout 20 % stratified"``, with the trials' and the final
+        model's rows when they were subsampled; see
+        :ref:`validation_protocol`).
     n_features_in_ : int
         Number of features seen during ``fit``.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)

@@ -218,6 +218,8 @@ def evaluate(
         for classification, the same rows for every trial with the same
         ``subsample_seed``); validation rows are never subsampled, so scores
         at different fractions are comparable.
+        With ``refit``: fit on this fraction of all rows (stratified when
+        ``classes`` is given).
     fidelity : float, default=1.0
         The scheduler's fidelity of this trial, recorded in the result.
     subsample_seed : int, default=0
@@ -266,6 +268,11 @@ def evaluate(
         fidelity=float(fidelity),
     )
     if refit:
+        if row_fraction < 1:  # a refit on a row subsample (see _splits.refit_fraction)
+            rows = subsample_rows(np.arange(_num_samples(X)), row_fraction,
+                                  y=y if classes is not None else None,
+                                  seed=subsample_seed)
+            X, y = _safe_indexing(X, rows), _safe_indexing(y, rows)
         return _fit_all(result, estimator, X, y, deadline, n_threads, encode_labels, t0)
     n = _num_samples(X)
     oof = None

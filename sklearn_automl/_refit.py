@@ -27,7 +27,9 @@ from .ensemble import (
     ensemble_selection,
 )
 
-__all__ = ["choose_members", "fit_fallback", "refit_final", "refit_pipeline"]
+__all__ = [
+    "choose_members", "fallback_rows", "fit_fallback", "refit_final", "refit_pipeline",
+]
 
 logger = logging.getLogger("sklearn_automl")
 
@@ -96,7 +98,8 @@ def _normalised(members):
 
 
 def refit_final(plan, members, best, *, executor, budget, X, y, task,
-                model_seed, n_threads, method, splitter, n_splits, objectives=None):
+                model_seed, n_threads, method, splitter, n_splits, objectives=None,
+                row_fraction=1.0):
     """Refit the chosen pipelines on all rows; ``(estimator, members, threads)``.
 
     Parameters
@@ -125,6 +128,9 @@ def refit_final(plan, members, best, *, executor, budget, X, y, task,
         ensemble members are dropped until the measured ensemble meets its
         constraints (:meth:`Objectives.limit_refit
         <sklearn_automl._objectives.Objectives.limit_refit>`).
+    row_fraction : float, default=1.0
+        Refit on this share of the rows (a stratified subsample, see
+        :func:`~sklearn_automl._splits.refit_fraction`).
 
     Returns
     -------
@@ -149,7 +155,7 @@ def refit_final(plan, members, best, *, executor, budget, X, y, task,
         tasks.append({
             "estimator": pipe, "trial_id": i, "config": trial.config,
             "family": trial.family, "deadline": deadline, "n_threads": threads,
-            "refit": True, "encode_labels": encode,
+            "refit": True, "encode_labels": encode, "row_fraction": row_fraction,
         })
     fitted = _run_refits(executor, tasks, budget)
 
@@ -160,7 +166,7 @@ def refit_final(plan, members, best, *, executor, budget, X, y, task,
         task = {"estimator": refit_pipeline(plan, trial, model_seed, threads),
                 "trial_id": 0, "config": trial.config, "family": trial.family,
                 "deadline": budget.refit_deadline(), "n_threads": threads,
-                "refit": True, "encode_labels": False}
+                "refit": True, "encode_labels": False, "row_fraction": row_fraction}
         return _run_refits(executor, [task], budget).get(0)
 
     if 0 not in fitted and fitted:
@@ -238,6 +244,15 @@ def _measure_rows(X, objectives):
     return _safe_indexing(X, np.arange(n))
 
 
+def fallback_rows(y, *, task):
+    """Rows the fallback baseline is fitted on (see :func:`fit_fallback`)."""
+    limit = FALLBACK_MAX_ROWS
+    if task == "classification":  # a multinomial fit's cost grows with the classes
+        k = len(np.unique(y))
+        limit = max(FALLBACK_MAX_ROWS // max(1, k // 2), 20 * k)
+    return min(limit, len(y))
+
+
 def fit_fallback(plan, config, X, y, *, task, model_seed, seconds=None):
     """The fallback baseline, fitted here on at most :data:`FALLBACK_MAX_ROWS` rows
     (fewer with many classes: ``FALLBACK_MAX_ROWS / (n_classes // 2)``, at
@@ -262,10 +277,7 @@ def fit_fallback(plan, config, X, y, *, task, model_seed, seconds=None):
         pipe.set_params(**{name: min(pipe.get_params()[name], FALLBACK_ITERATIONS)})
     if seconds is not None:
         bound_training_time(pipe, seconds)
-    limit = FALLBACK_MAX_ROWS
-    if task == "classification":  # a multinomial fit's cost grows with the classes
-        k = len(np.unique(y))
-        limit = max(FALLBACK_MAX_ROWS // max(1, k // 2), 20 * k)
+    limit = fallback_rows(y, task=task)
     if n > limit:
         rows = subsample_rows(
             np.arange(n), limit / n,

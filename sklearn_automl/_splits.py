@@ -65,7 +65,8 @@ from sklearn.model_selection import (
 
 __all__ = [
     "AUTO_HOLDOUT_ROWS", "DEFAULT_FOLDS", "Protocol", "Validation", "choose_protocol",
-    "make_splits", "make_validation", "refit_fraction", "refit_rows", "trial_seconds",
+    "make_splits", "make_validation", "refit_fraction", "refit_rows",
+    "scale_refit_params", "trial_seconds",
 ]
 
 logger = logging.getLogger("sklearn_automl")
@@ -228,7 +229,9 @@ def refit_fraction(trial_rows, trials, *, n_rows, seconds, n_workers=1, n_classe
     :func:`choose_protocol`). Then the rows are those whose refit the time
     left affords: the chosen trials' measured fit seconds per fold (at full
     fidelity, on the trials' rows), refit ``n_workers`` at a time, scaled
-    linearly in the rows, times :data:`REFIT_SAFETY`; at least
+    linearly in the rows (with the rows squared when a trial refits with an
+    early-stopped iteration count, which grows with the rows too), times
+    :data:`REFIT_SAFETY`; at least
     :data:`MIN_TRIAL_ROWS` (20 per class), at most all rows.
 
     Parameters
@@ -258,9 +261,34 @@ def refit_fraction(trial_rows, trials, *, n_rows, seconds, n_workers=1, n_classe
                 for t in trials]
     overhead = max(max(t.duration - t.fit_time - t.predict_time, 0.0) for t in trials)
     makespan = max(max(per_fold), sum(per_fold) / max(int(n_workers), 1))
-    affordable = rows * (seconds - overhead) / (REFIT_SAFETY * max(makespan, 1e-6))
+    # a family that stopped early refits with its iteration count scaled to
+    # the rows (see scale_refit_params): its cost grows with the rows squared
+    power = 2.0 if any(getattr(t, "refit_params", None) for t in trials) else 1.0
+    ratio = max(seconds - overhead, 0.0) / (REFIT_SAFETY * max(makespan, 1e-6))
+    affordable = rows * ratio ** (1.0 / power)
     floor = min(n_rows, max(MIN_TRIAL_ROWS, 20 * (n_classes or 0)))
     return min(max(affordable, floor), n_rows) / n_rows
+
+
+def scale_refit_params(trials, n_refit, n_rows):
+    """Scale early-stopped iteration counts to a refit on ``n_refit`` rows.
+
+    A trial's ``refit_params`` hold the count for a refit on all
+    ``n_rows`` rows, in proportion to them (see
+    :meth:`~sklearn_automl.space.EarlyStopping.refit_count`); a refit on a
+    subsample gets the same share of it (at least 1). In place: the trials'
+    ``refit_params`` then say what their refit trained.
+    """
+    if n_refit >= n_rows:
+        return
+    for trial in trials:
+        params = getattr(trial, "refit_params", None)
+        if params:
+            trial.refit_params = {
+                k: max(1, round(v * n_refit / n_rows))
+                if isinstance(v, numbers.Integral) and not isinstance(v, bool) else v
+                for k, v in params.items()
+            }
 
 
 def refit_rows(y, fraction, *, classification, seed=0):
