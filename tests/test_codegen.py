@@ -208,6 +208,9 @@ def _all_kinds_frame(rng, n):
     )
     frame["note"] = rng.choice(notes, n)
     frame["zip"] = [f"z{v}" for v in rng.randint(0, 80, n)]
+    tags = np.array(["salt", "pepper", "garlic", "basil", "lemon", "chili", "mint"])
+    frame["tags"] = [", ".join(rng.choice(tags, rng.randint(1, 5), replace=False))
+                     for _ in range(n)]
     frame["row_id"] = np.arange(n) + (0 if n == 120 else 1000)
     frame["const"] = "same"
     return frame

@@ -19,6 +19,7 @@ from sklearn_automl.features import (
     MissingValueIndicator,
     NumericTransformer,
     TextFeatures,
+    TokenFeatures,
 )
 
 ESTIMATORS = [
@@ -35,6 +36,8 @@ ESTIMATORS = [
     FeatureSelector(method="tree"),
     # a light configuration: the checks fit dozens of times
     TextFeatures(analyzer="word", n_components=4),
+    TokenFeatures(),
+    TokenFeatures(min_df=1, binary=False, sparse_output=False),
     CategoryNormalizer(),
     DatetimeFeatures(),
 ]

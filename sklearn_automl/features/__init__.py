@@ -12,6 +12,7 @@ from ._encoders import CategoricalEncoder, CategoryNormalizer
 from ._numeric import MissingValueIndicator, NumericTransformer
 from ._selection import FeatureSelector
 from ._text import TextFeatures
+from ._tokens import TokenFeatures
 
 __all__ = [
     "KINDS",
@@ -23,5 +24,6 @@ __all__ = [
     "MissingValueIndicator",
     "NumericTransformer",
     "TextFeatures",
+    "TokenFeatures",
     "infer_column_kinds",
 ]

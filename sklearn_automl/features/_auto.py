@@ -30,6 +30,7 @@ from ._encoders import CategoricalEncoder
 from ._numeric import MissingValueIndicator, NumericTransformer
 from ._selection import FeatureSelector
 from ._text import TextFeatures
+from ._tokens import TokenFeatures
 
 __all__ = ["AutoFeaturizer"]
 
@@ -37,6 +38,10 @@ logger = logging.getLogger("sklearn_automl")
 
 #: most levels an ordinal code keeps (HistGradientBoosting bins to 255)
 MAX_ORDINAL_CATEGORIES = 254
+#: most token features a "tokens" column gets (its most frequent tokens)
+MAX_TOKENS = 100
+#: rows a token must be found in to get a feature
+MIN_TOKEN_ROWS = 2
 #: significance level of the test that decides whether missingness is informative
 _MISSING_ALPHA = 0.05
 #: rows that test looks at
@@ -66,6 +71,9 @@ class AutoFeaturizer(TransformerMixin, BaseEstimator):
                             scaled like numbers
     ``text``                :class:`TextFeatures`, ``text_width`` SVD
                             components
+    ``tokens``              :class:`TokenFeatures`: 0/1 per token (at most
+                            100 per column, the most frequent, each in at
+                            least 2 rows)
     ``id``, ``constant``,   left out
     ``drop``
     ======================  =================================================
@@ -74,16 +82,17 @@ class AutoFeaturizer(TransformerMixin, BaseEstimator):
     imputed numeric, boolean and datetime columns where missingness carries
     signal: with ``missing_indicator="auto"`` and a ``y``, a column gets one
     when its missingness is associated with the target (ANOVA F-test,
-    p < 0.05); categorical and text columns keep missing values as a level
-    or an empty text anyway. An optional :class:`FeatureSelector` then
-    keeps the informative outputs.
+    p < 0.05); categorical, text and token columns keep missing values as a
+    level, an empty text or no token anyway. An optional
+    :class:`FeatureSelector` then keeps the informative outputs.
 
     Output columns come in this order: ordinal-coded categorical columns
     first (low cardinality, then high cardinality, each in input order; see
     ``categorical_features_``), then one-hot, target-encoded, numeric,
-    boolean, datetime, text and indicator columns. Feature selection never
-    drops the ordinal-coded columns, so their positions are known before
-    ``fit`` (what gradient boosting's native categorical support needs).
+    boolean, datetime, text, token and indicator columns. Feature selection
+    never drops the ordinal-coded columns, so their positions are known
+    before ``fit`` (what gradient boosting's native categorical support
+    needs).
 
     What happens with bad input:
 
@@ -128,7 +137,8 @@ class AutoFeaturizer(TransformerMixin, BaseEstimator):
         Add sin/cos encodings of the cyclic calendar parts.
     text_width : int or None, default=64
         SVD components of the TF-IDF of all text columns together;
-        ``None`` keeps the sparse TF-IDF (the output may then be sparse).
+        ``None`` keeps the sparse TF-IDF and token features (the output may
+        then be sparse).
     selector : {"mutual_info", "l1", "tree"} or None, default=None
         Feature selection method (see :class:`FeatureSelector`); needs ``y``.
     k : "auto", int or float, default="auto"
@@ -376,10 +386,15 @@ class AutoFeaturizer(TransformerMixin, BaseEstimator):
         if text:
             steps.append(("text", TextFeatures(
                 n_components=self.text_width, dtype=dtype, random_state=seed), text))
+        tokens = self._positions(X, "tokens")
+        sparse_text = bool(text) and self.text_width is None
+        if tokens:
+            steps.append(("tokens", TokenFeatures(
+                max_features=MAX_TOKENS, min_df=MIN_TOKEN_ROWS,
+                sparse_output=sparse_text, dtype=dtype), tokens))
         if self.missing_indicator_columns_:
             steps.append(("missing", MissingValueIndicator(dtype=dtype),
                           self._positions_of(X, self.missing_indicator_columns_)))
-        sparse_text = bool(text) and self.text_width is None
         transformer = ColumnTransformer(
             steps, remainder="drop", sparse_threshold=0.3 if sparse_text else 0.0,
             verbose_feature_names_out=False,

@@ -22,6 +22,7 @@ KINDS = (
     "high_cardinality",
     "datetime",
     "text",
+    "tokens",
     "id",
     "constant",
     "drop",
@@ -36,6 +37,20 @@ _MIN_ID_ROWS = 50
 #: "id", "user_id", "ID", "row key", "customerId" (not "paid" or "valid")
 _ID_NAME = re.compile(r"(^|[_\s.-])(id|key|uuid|guid)$|^id([_\s.-]|$)", re.IGNORECASE)
 _CAMEL_ID = re.compile(r"[a-z0-9](Id|ID)$")
+#: a token of a tag list or short string: a run of anything but whitespace,
+#: the separators , ; | / and brackets or quotes ("red, green" -> red, green;
+#: "['a', 'b']" -> a, b; "don't" stays one token); shared by the detection
+#: and :class:`TokenFeatures`
+_TOKEN_CHARS = r"[^\s,;|/()\[\]{}\"'`]+"
+TOKEN_PATTERN = _TOKEN_CHARS + r"(?:'" + _TOKEN_CHARS + r")*"
+#: tokens per value (mean over distinct values) from which a column may be "tokens"
+_MIN_TOKENS = 1.5
+#: longer values with many distinct words are "text" (TF-IDF keeps word pairs)
+_MAX_SHORT_TOKENS = 4
+#: a "tokens" column reuses its words: each token appears, on average, in at
+#: least this many of the sampled distinct values (city names, addresses,
+#: ids with a prefix do not)
+_MIN_TOKEN_REUSE = 3
 #: a year 1600-2299 standing alone ("2024-01-31", "31/01/2024") or a time
 _DATE_HINT = re.compile(r"(?:^|\D)(?:1[6-9]|2[0-2])\d\d(?:\D|$)|\d{1,2}:\d{2}")
 
@@ -78,6 +93,13 @@ def infer_column_kinds(X, *, kinds=None, cardinality_threshold=32, return_reason
           strings that parse as dates (with a 4-digit year or a time);
         - ``"text"``: free text, strings of three or more words on average
           with many distinct words;
+        - ``"tokens"``: short multi-token strings over a small vocabulary
+          (tag lists, skills, ingredients, short phrases: ``"red, green"``,
+          ``"python sql"``): more than ``cardinality_threshold`` distinct
+          values, at least 1.5 tokens per value (split on whitespace and
+          ``, ; | /``), each token reused in at least 3 of the sampled
+          distinct values on average; values of more than 4 tokens that
+          also look like free text are ``"text"`` instead;
         - ``"id"``: identifier-like, one distinct value per row (strings,
           and integers named like an id or numbering the rows ``0..n-1``
           or ``1..n``), with at least 50 rows;
@@ -268,7 +290,18 @@ def _label_kind(col, missing, n_missing, threshold, what):
         return "datetime", "strings that parse as dates"
     if n_unique <= threshold:
         return "categorical", f"{n_unique} distinct {what}"
-    if _looks_like_text(strings):
+    text = _looks_like_text(strings)
+    n_tokens, n_vocabulary, reuse = token_statistics(strings)
+    if (
+        n_tokens >= _MIN_TOKENS and reuse >= _MIN_TOKEN_REUSE
+        and (n_tokens <= _MAX_SHORT_TOKENS or not text)
+    ):
+        return "tokens", (
+            f"{n_unique} distinct {what}, {n_tokens:.1f} tokens each on average from "
+            f"a small vocabulary ({n_vocabulary} tokens in {len(strings)} sampled "
+            "values): bag of words"
+        )
+    if text:
         return "text", "free text: several words per value, many distinct words"
     if n_unique == n_present == len(col) and n_present >= _MIN_ID_ROWS:
         return "id", f"one distinct value per row ({n_unique})"
@@ -328,6 +361,21 @@ def _looks_like_text(strings):
         return False
     vocabulary = {t for words in tokens.iloc[:200] for t in words}
     return len(vocabulary) >= 20
+
+
+def token_statistics(strings):
+    """Tokens per value, vocabulary size and reuse of a sample of distinct strings.
+
+    Returns ``(mean tokens per value, distinct tokens, token occurrences per
+    distinct token)``, tokens being :data:`TOKEN_PATTERN` matches of the
+    lower-cased strings.
+    """
+    tokens = strings.str.lower().str.findall(TOKEN_PATTERN)
+    mean_tokens = float(tokens.str.len().mean())
+    flat = tokens.explode().dropna()
+    n_vocabulary = int(flat.nunique())
+    reuse = len(flat) / n_vocabulary if n_vocabulary else 0.0
+    return mean_tokens, n_vocabulary, reuse
 
 
 def validate_table(estimator, X, *, reset):
