@@ -205,9 +205,10 @@ class AutoMLClassifier(ClassifierMixin, BaseAutoML):
         allocates (see ``max_predict_latency``).
     latency_batch_size : int, default=1000
         Rows of the batched latency measurement: each trial's last-fold
-        model predicts up to this many of its validation rows three times
-        (the median counts) and five single rows, after its fold is scored
-        (not counted in ``predict_time``).
+        model predicts up to this many of its validation rows and one single
+        row, after its fold is scored (not counted in ``predict_time``);
+        repeated (up to 3 batches and 5 single rows, the medians count) while
+        the measurement stays within 2 % of the trial's fit and score time.
     random_state : int, RandomState instance or None, default=None
         Seeds the folds, the searcher and the models. With an int, a
         ``max_trials`` budget and ``time_budget=None`` the search is
