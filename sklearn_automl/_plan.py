@@ -35,17 +35,30 @@ from .space._components import Component, as_component
 from .space._default import CORE_FAMILIES, core_components
 
 __all__ = [
-    "FAMILIES", "ImagePlan", "Plan", "default_components", "make_image_plan",
-    "make_plan", "nas_available",
+    "FAMILIES", "ImagePlan", "Plan", "catboost_available", "default_components",
+    "make_image_plan", "make_plan", "nas_available",
 ]
 
 logger = logging.getLogger("sklearn_automl")
 
+_KNN = CORE_FAMILIES.index("knn")
 #: built-in family names, cheapest first (the order of the first trials)
-FAMILIES = (*CORE_FAMILIES, "mlp_net")
+FAMILIES = (*CORE_FAMILIES[:_KNN], "catboost", *CORE_FAMILIES[_KNN:], "mlp_net")
 #: families that need an optional extra, and the extra
-OPTIONAL = {"mlp_net": "nas"}
-_NOTICE = {"given": False}
+OPTIONAL = {"mlp_net": "nas", "catboost": "boost"}
+#: the families whose absence was logged in this process
+_NOTICE = set()
+
+
+def _left_out(family, what, exc):
+    """Log once per process that ``family`` is left out for want of its extra."""
+    if family in _NOTICE:
+        return
+    _NOTICE.add(family)
+    logger.info(
+        "The %s family (%s) is left out of the search: %s. Install it with: "
+        'pip install "sklearn_automl[%s]".', what, family, exc, OPTIONAL[family],
+    )
 
 #: usable input columns from which feature selection becomes a search knob
 MIN_COLUMNS_FOR_SELECTION = 10
@@ -67,12 +80,21 @@ def nas_available():
         import skorch  # noqa: F401
         import torch  # noqa: F401
     except ImportError as exc:
-        if not _NOTICE["given"]:
-            _NOTICE["given"] = True
-            logger.info(
-                "The neural-network family (mlp_net) is left out of the search: %s. "
-                'Install it with: pip install "sklearn_automl[nas]".', exc,
-            )
+        _left_out("mlp_net", "neural-network", exc)
+        return False
+    return True
+
+
+def catboost_available():
+    """Whether catboost imports (the ``boost`` extra); imports it.
+
+    When it does not, logs once per process that the ``catboost`` family is
+    left out of the search.
+    """
+    try:
+        import catboost  # noqa: F401
+    except (ImportError, OSError) as exc:  # OSError: its shared library
+        _left_out("catboost", "CatBoost", exc)
         return False
     return True
 
@@ -80,10 +102,11 @@ def nas_available():
 def default_components(task):
     """The built-in model families for ``task``, keyed by name, in ``FAMILIES`` order.
 
-    The core families of :mod:`sklearn_automl.space`, then ``mlp_net`` from
-    :mod:`sklearn_automl.nas` when the ``nas`` extra is installed. This is
-    where the two packages meet: ``nas`` builds on ``space``, and ``space``
-    never imports ``nas``.
+    The core families of :mod:`sklearn_automl.space`, ``catboost`` when the
+    ``boost`` extra is installed, and ``mlp_net`` from
+    :mod:`sklearn_automl.nas` when the ``nas`` extra is. This is where the
+    two packages meet: ``nas`` builds on ``space``, and ``space`` never
+    imports ``nas``.
 
     Parameters
     ----------
@@ -94,12 +117,17 @@ def default_components(task):
     components : dict of str -> Component
     """
     comps = core_components(task)
+    if catboost_available():
+        from .space._catboost import catboost_component
+
+        comps["catboost"] = catboost_component(task)
     if nas_available():
         # imported here: torch loads only when a search may use it
         from .nas._component import mlp_net_component
 
         comps["mlp_net"] = mlp_net_component(task)
-    return comps
+    order = {name: i for i, name in enumerate(FAMILIES)}
+    return dict(sorted(comps.items(), key=lambda item: order.get(item[0], len(order))))
 
 
 class Plan:
@@ -337,6 +365,12 @@ def resolve_components(estimators, task, n_rows):
     out = {}
     for entry in estimators:
         if isinstance(entry, str):
+            if entry in OPTIONAL and entry not in builtin:
+                raise ImportError(
+                    f"estimators: the {entry!r} family needs the "
+                    f"{OPTIONAL[entry]!r} extra: pip install "
+                    f'"sklearn_automl[{OPTIONAL[entry]}]".'
+                )
             if entry not in builtin:
                 raise ValueError(
                     f"estimators: unknown family {entry!r}; built-in families are "

@@ -1,7 +1,7 @@
 """export_code: write a fitted search's winning model as standalone Python.
 
 The generated module rebuilds ``best_estimator_`` with plain scikit-learn /
-LightGBM / skorch / torch code: ``build_model()`` returns the unfitted
+LightGBM / CatBoost / skorch / torch code: ``build_model()`` returns the unfitted
 estimator with every hyperparameter as found, the sklearn_automl code it needs
 (custom transformers, torch modules) is written out inline, and a
 ``__main__`` block trains on and predicts from CSV files.
@@ -37,7 +37,8 @@ __all__ = ["export_code"]
 _CORE_DISTRIBUTIONS = ("scikit-learn", "numpy", "scipy", "pandas", "joblib")
 #: versions reported in the header
 _REPORTED = (
-    "scikit-learn", "numpy", "pandas", "scipy", "lightgbm", "joblib", "torch", "skorch",
+    "scikit-learn", "numpy", "pandas", "scipy", "lightgbm", "catboost", "joblib", "torch",
+    "skorch",
 )
 #: what the command line imports, and the names it defines
 _TEMPLATE_IMPORTS = (("argparse", None), ("sys", None), ("joblib", None), ("pandas", "pd"))
