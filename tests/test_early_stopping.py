@@ -166,6 +166,15 @@ def test_same_random_state_same_leaderboard(regression):
             == [t.iterations for t in runs[1].history_.trials])
 
 
+def test_string_labels_reach_the_stopping_set_encoded(mixed_frame):
+    X, y = mixed_frame  # labels "yes" / "no"
+    clf = AutoMLClassifier(estimators=["lightgbm", "hist_gradient_boosting"],
+                           max_trials=2, **SEARCH).fit(X, y)
+    assert all(t.ok and len(t.iterations) == 3 for t in clf.history_.trials), [
+        t.error for t in clf.history_.trials]
+    assert set(clf.predict(X)) <= {"yes", "no"}
+
+
 def test_a_class_missing_from_a_training_fold_is_left_out_of_the_stopping_set():
     X, y = make_classification(n_samples=120, n_features=4, random_state=0)
     y[:3] = 2  # a rare class, all in the first validation fold

@@ -11,8 +11,8 @@ model, its parameters and the exported code train without a validation set.
 
 from __future__ import annotations
 
-import inspect
 import numbers
+import warnings
 
 import numpy as np
 
@@ -109,12 +109,11 @@ class LightGBMStopping(EarlyStopping):
         import lightgbm
 
         callbacks = [lightgbm.early_stopping(self.rounds, verbose=False)]
-        # lightgbm 4.7 renamed eval_set to eval_X / eval_y
-        if "eval_X" in inspect.signature(estimator.fit).parameters:
-            kwargs = {"eval_X": (X_val,), "eval_y": (y_val,)}
-        else:  # pragma: no cover - lightgbm < 4.7
-            kwargs = {"eval_set": [(X_val, y_val)]}
-        estimator.fit(X, y, callbacks=callbacks, **kwargs)
+        # eval_set, deprecated in lightgbm 4.7 for eval_X / eval_y: there
+        # LGBMClassifier label-encodes eval_set only (string labels fail)
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=".*eval_set.*deprecated")
+            estimator.fit(X, y, eval_set=[(X_val, y_val)], callbacks=callbacks)
         cap = estimator.get_params()[self.param]
         best = int(getattr(estimator, "best_iteration_", 0) or 0)
         return max(1, min(best, cap)) if best else cap
