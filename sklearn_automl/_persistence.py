@@ -225,6 +225,7 @@ _TRUSTED = (
     "sklearn_automl.features._numeric.MissingValueIndicator",
     "sklearn_automl.features._numeric.NumericTransformer",
     "sklearn_automl.features._text.TextFeatures",
+    "sklearn_automl.features._tokens.TokenFeatures",
     "sklearn_automl.ensemble._stacking.StackedEnsembleClassifier",
     "sklearn_automl.ensemble._stacking.StackedEnsembleRegressor",
     "lightgbm.basic.Booster",

@@ -263,6 +263,18 @@ def test_joblib_round_trip(tag_search, tmp_path):
     np.testing.assert_array_equal(loaded.predict_proba(X_test), new.predict_proba(X_test))
 
 
+def test_skops_round_trip_needs_no_other_type(tag_search, tmp_path):
+    sio = pytest.importorskip("skops.io")
+    from sklearn_automl._persistence import load, trusted_types
+
+    new, _, _, _, X_test, _ = tag_search
+    sio.dump(new, tmp_path / "m.skops")
+    untrusted = sio.get_untrusted_types(file=tmp_path / "m.skops")
+    assert [t for t in untrusted if t not in trusted_types()] == []
+    loaded = load(tmp_path / "m.skops", format="skops")
+    np.testing.assert_array_equal(loaded.predict_proba(X_test), new.predict_proba(X_test))
+
+
 _RUN_EXPORT = textwrap.dedent(
     """
     import pickle, runpy, sys
