@@ -6,7 +6,8 @@ a plain scikit-learn ``Pipeline``; the fitted search holds only ordinary
 sklearn objects, so it pickles, clones and nests like any estimator. The
 pieces live in modules of their own: :mod:`._validation` (input checks),
 :mod:`._splits` (folds), :mod:`._budget` (the clock), :mod:`._engine` (the
-search loop), :mod:`._refit` (ensemble choice and refit).
+search loop), :mod:`._refit` (ensemble choice and refit), :mod:`._fitted`
+(``export_code``, ``summary``, ``feature_importances``).
 """
 
 from __future__ import annotations
@@ -24,12 +25,12 @@ from sklearn.base import BaseEstimator, _fit_context, clone
 from sklearn.metrics import check_scoring, get_scorer
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted
 
 from ._budget import FALLBACK_SHARE, MEMBER_KILL_MARGIN, Budget
 from ._checkpoint import open_checkpoint, stored_or_new_seed
 from ._engine import SearchLoop
 from ._execution import DaskExecutor, make_executor
+from ._fitted import FittedSearchMixin
 from ._metalearning import initial_configs
 from ._objectives import Objectives
 from ._persistence import PersistenceMixin
@@ -65,11 +66,6 @@ _MAX_OOF_TRIALS = 32
 #: share of time_budget one trial may take with trial_timeout="auto"
 _AUTO_TRIAL_SHARE = 0.25
 
-#: fits) under a time budget
-_MAX_SEARCHER_OVERHEAD = 0.04
-#: share of time_budget one trial may take with trial_timeout="auto"
-_AUTO_TRIAL_SHARE = 0.25
-
 _SEARCHERS = {
     "random": RandomSearch,
     "grid": GridSearch,
@@ -84,7 +80,7 @@ _SCHEDULES = {
 }
 
 
-class BaseAutoML(PersistenceMixin, BaseEstimator):
+class BaseAutoML(FittedSearchMixin, PersistenceMixin, BaseEstimator):
     """Shared parameters and search loop of the AutoML estimators.
 
     Do not use directly: use :class:`AutoMLClassifier` or
@@ -588,84 +584,6 @@ class BaseAutoML(PersistenceMixin, BaseEstimator):
         """
         X = check_predict_input(self, X)
         return self.best_estimator_.predict(X)
-
-    def export_code(self, path=None, *, overwrite=False):
-        """Python source that rebuilds ``best_estimator_`` without this library.
-
-        The module defines ``build_model()`` (the unfitted estimator with every
-        hyperparameter as found), ``fit_model(X, y)`` (fits it under the same
-        thread limit as the refit, so predictions match ``best_estimator_``
-        bit for bit) and a command line to fit on and predict CSV files.
-        Read more in :ref:`export`.
-
-        Parameters
-        ----------
-        path : str or path-like, optional
-            A file to write (or a directory: ``model.py`` and
-            ``requirements.txt`` are written inside it).
-        overwrite : bool, default=False
-            Replace existing files; otherwise an existing file is an error.
-
-        Returns
-        -------
-        source : str
-            The generated module.
-        """
-        from ._codegen import export_code
-
-        check_is_fitted(self, "best_estimator_")
-        if getattr(self, "input_shape_", None) is not None:
-            raise ValueError(
-                "export_code writes tabular models (CSV in, predictions out); a "
-                "search on images cannot be exported yet. Pickle best_estimator_ "
-                "(joblib.dump) instead."
-            )
-        return export_code(self, path, overwrite=overwrite)
-
-    def summary(self):
-        """What the search did: time per phase, trials, families, ensemble.
-
-        A thin call to :func:`sklearn_automl.inspection.fit_summary`;
-        ``print(search.summary())`` shows the report. Read more in
-        :ref:`inspection`.
-
-        Returns
-        -------
-        summary : :class:`~sklearn_automl.inspection.FitSummary`
-        """
-        from .inspection import fit_summary
-
-        return fit_summary(self)
-
-    def feature_importances(self, X, y, *, n_repeats=5, max_samples=1.0,
-                            random_state=None, n_jobs=None):
-        """Permutation importance of the input columns for the final model.
-
-        A thin call to :func:`sklearn_automl.inspection.permutation_importances`
-        with this search's scorer. Read more in :ref:`inspection`.
-
-        Parameters
-        ----------
-        X : {array-like, DataFrame} of shape (n_samples, n_features)
-            Preferably held-out data, with the columns seen in ``fit``.
-        y : array-like of shape (n_samples,)
-        n_repeats : int, default=5
-        max_samples : int or float, default=1.0
-        random_state : int, RandomState or None, default=None
-        n_jobs : int or None, default=None
-
-        Returns
-        -------
-        importances : DataFrame
-            One row per input column, most important first:
-            ``importance_mean``, ``importance_std``, ``repeat_<k>``.
-        """
-        from .inspection import permutation_importances
-
-        return permutation_importances(
-            self, X, y, n_repeats=n_repeats, max_samples=max_samples,
-            random_state=random_state, n_jobs=n_jobs,
-        )
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
