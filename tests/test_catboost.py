@@ -50,7 +50,7 @@ def _frame(n=160, seed=0):
 
 @pytest.fixture
 def fast(monkeypatch):
-    """A cheap default configuration (20 rounds) for the built-in family."""
+    """A cheap built-in family: at most 20 rounds."""
     from sklearn_automl.space import _catboost
 
     monkeypatch.setattr(_catboost, "ITERATIONS", 20)
@@ -60,8 +60,10 @@ def fast(monkeypatch):
 @needs_catboost
 def test_catboost_is_a_default_family_with_native_categoricals():
     from sklearn_automl.space._catboost import (
+        ITERATIONS,
         CatBoostSklearnClassifier,
         CatBoostSklearnRegressor,
+        CatBoostStopping,
     )
 
     for task, cls in (("classification", CatBoostSklearnClassifier),
@@ -77,6 +79,28 @@ def test_catboost_is_a_default_family_with_native_categoricals():
         default = {k: d.default for k, d in comp.space.items()}
         assert default["depth"] == 6 and default["l2_leaf_reg"] == 3.0
         assert 4 <= comp.space["depth"].low and comp.space["depth"].high <= 10
+        # the rounds are a cap that early stopping stops under, not searched
+        assert isinstance(comp.early_stopping, CatBoostStopping)
+        assert "iterations" not in comp.space
+        assert comp.estimator.iterations == ITERATIONS
+
+
+@needs_catboost
+def test_trial_stops_early_and_the_refit_trains_the_scaled_count():
+    X = np.random.RandomState(0).normal(size=(200, 4))
+    y = X[:, 0] + 0.5 * X[:, 1] + np.random.RandomState(1).normal(scale=0.3, size=200)
+    reg = AutoMLRegressor(estimators=["catboost"], max_trials=1, **SEARCH).fit(X, y)
+    trial = reg.history_.trials[0]
+    assert trial.ok and len(trial.iterations) == 2
+    assert all(1 <= it < 1000 for it in trial.iterations)  # stopped well before
+    sizes = [200 - len(test) for _, test in KFold(2).split(X)]
+    expected = round(np.mean([it * 200 / n for it, n in zip(trial.iterations, sizes)]))
+    assert trial.refit_params == {"model__iterations": expected}
+    model = reg.best_estimator_.named_steps["model"]
+    assert model.iterations == expected == model.n_iter_  # no validation set
+    assert model.best_iteration_ is None
+    assert reg.best_params_["model__iterations"] == expected
+    assert f"iterations={expected}" in reg.export_code()
 
 
 @needs_catboost
