@@ -45,6 +45,7 @@ from ._splits import (
     scale_refit_params,
 )
 from ._validation import check_predict_input, validate_training_data
+from .ensemble._selection import blend_score
 from .search import (
     ASHA,
     BayesianSearch,
@@ -475,7 +476,22 @@ class BaseAutoML(FittedSearchMixin, PersistenceMixin, BaseEstimator):
         trimmed = objectives.trim(members)
         if len(trimmed) < len(members):  # its score was the untrimmed ensemble's
             self.ensemble_score_ = math.nan
+            if not self._blend_beats_best(trimmed, objectives, loop, y):
+                return []  # the best feasible single model
         return trimmed
+
+    def _blend_beats_best(self, members, objectives, loop, y):
+        """Whether the trimmed ensemble scores above the best feasible trial
+        alone (trimming by cost can leave members that add nothing: e.g. a
+        constant model that ties under AUC), both scored on the OOF rows."""
+        if len(members) < 2:
+            return False
+        best = objectives.feasible_candidates(loop.refit_candidates())[0]
+        classes = getattr(self, "classes_", None)
+        preds = [t.oof for t, _ in members]
+        return blend_score(preds, [w for _, w in members], y, self.scorer_, classes) > \
+            blend_score([best.oof, *preds], [1.0] + [0.0] * len(preds), y,
+                        self.scorer_, classes)
 
     def _refit(self, plan, history, members, executor, budget, X, y, model_seed,
                n_threads, objectives):

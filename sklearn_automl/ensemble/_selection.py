@@ -304,3 +304,50 @@ def ensemble_selection(
         if max_time is not None and time.monotonic() - start >= max_time:
             break
     return best_weights, np.asarray(trajectory, dtype=np.float64)
+
+
+def blend_score(predictions, weights, y, scorer, classes=None):
+    """The score of the weighted average of ``predictions``.
+
+    Scored on the rows every prediction covers (out-of-fold predictions of a
+    holdout leave the training rows as NaN), so blends of different members
+    are compared on the same rows when ``predictions`` are the same arrays.
+
+    Parameters
+    ----------
+    predictions : list of ndarray
+        Probabilities of shape (n_samples, n_classes) or values of shape
+        (n_samples,), one per member.
+    weights : array-like of float
+        One weight per member (normalised here).
+    y : array-like of shape (n_samples,)
+    scorer : callable
+        ``scorer(estimator, X, y)``, higher is better.
+    classes : ndarray or None
+        Class labels in the probability columns' order; ``None`` for
+        regression.
+
+    Returns
+    -------
+    score : float
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.metrics import get_scorer
+    >>> from sklearn_automl.ensemble._selection import blend_score
+    >>> y = np.array([0, 1, 0, 1])
+    >>> p = np.array([[0.6, 0.4], [0.4, 0.6], [0.7, 0.3], [0.2, 0.8]])
+    >>> blend_score([p, p[::-1]], [1, 0], y, get_scorer("accuracy"), np.array([0, 1]))
+    1.0
+    """
+    preds = _as_candidates(predictions)
+    y = np.asarray(y)
+    w = np.asarray(weights, dtype=np.float64)
+    w = w / w.sum()
+    finite = np.ones(len(y), dtype=bool)
+    for p in preds:
+        finite &= np.isfinite(p).reshape(len(y), -1).all(axis=1)
+    blend = sum(wi * p[finite] for wi, p in zip(w, preds, strict=True))
+    return PredictionScorer(scorer, y[finite], classes)(blend)
+
