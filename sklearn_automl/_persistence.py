@@ -11,6 +11,9 @@ Pickles execute code when loaded: load only files you trust. ``skops.io``
 is the safer format (the ``skops`` extra): it loads only the types it is
 told to trust, and :func:`trusted_types` lists those this library's fitted
 estimators contain, so that what is left to review are the user's own.
+The neural networks (``mlp_net``, the :mod:`sklearn_automl.nas` estimators)
+store their weights as numpy arrays, so no torch or skorch type needs to be
+trusted.
 """
 
 from __future__ import annotations
@@ -182,8 +185,10 @@ def trusted_types():
     """Type names a fitted search of this library holds, for ``skops.io.load``.
 
     skops trusts numpy, scipy and most of scikit-learn by itself; this is
-    the rest: the library's own classes, LightGBM's estimators, and
-    scikit-learn internals the fitted objects keep. Pass it (plus the names
+    the rest: the library's own classes (the neural network estimators
+    included: they store their weights as numpy arrays, so no torch or
+    skorch type is needed), LightGBM's estimators, and scikit-learn
+    internals the fitted objects keep. Pass it (plus the names
     of your own estimators, after review) as ``trusted``::
 
         import skops.io as sio
@@ -207,12 +212,17 @@ def trusted_types():
 
 
 #: what skops does not trust by itself in fitted searches of every built-in
-#: family (but the torch ones: skops cannot store torch tensors), featurizer
-#: kind, scorer and ensemble (found with skops.io.get_untrusted_types;
-#: tests/test_persistence.py checks that nothing else is needed)
+#: family (the neural ones included: their networks are stored as numpy
+#: weights, see sklearn_automl.nas._netbase), featurizer kind, scorer and
+#: ensemble (found with skops.io.get_untrusted_types; tests/test_persistence*.py
+#: checks that nothing else is needed)
 _TRUSTED = (
     "sklearn_automl._estimators.AutoMLClassifier",
     "sklearn_automl._estimators.AutoMLRegressor",
+    "sklearn_automl.nas._estimators.MLPNetClassifier",
+    "sklearn_automl.nas._estimators.MLPNetRegressor",
+    "sklearn_automl.nas._estimators.CNNNetClassifier",
+    "sklearn_automl.nas._estimators.CNNNetRegressor",
     "sklearn_automl._history.History",
     "sklearn_automl._history.TrialResult",
     "sklearn_automl._scoring.FallbackScorer",
@@ -231,6 +241,10 @@ _TRUSTED = (
     "lightgbm.basic.Booster",
     "lightgbm.sklearn.LGBMClassifier",
     "lightgbm.sklearn.LGBMRegressor",
+    "sklearn_automl.space._catboost.CatBoostSklearnClassifier",
+    "sklearn_automl.space._catboost.CatBoostSklearnRegressor",
+    "catboost.core.CatBoostClassifier",
+    "catboost.core.CatBoostRegressor",
     "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
     "sklearn.tree._tree.Tree",
     "sklearn.utils.validation.check_array",

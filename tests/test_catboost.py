@@ -204,6 +204,21 @@ def test_clone_pickle_and_joblib_round_trip(tmp_path, fast):
 
 
 @needs_catboost
+def test_skops_round_trip_needs_no_other_type(tmp_path, fast):
+    sio = pytest.importorskip("skops.io")
+    from sklearn_automl import load, trusted_types
+
+    X, y = _frame()
+    for automl, y_ in ((AutoMLClassifier, y), (AutoMLRegressor, X["x"].to_numpy())):
+        model = automl(estimators=["catboost"], max_trials=1, **SEARCH).fit(X, y_)
+        sio.dump(model, tmp_path / "m.skops")
+        untrusted = sio.get_untrusted_types(file=tmp_path / "m.skops")
+        assert [t for t in untrusted if t not in trusted_types()] == []
+        loaded = load(tmp_path / "m.skops", format="skops")
+        np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+
+
+@needs_catboost
 def test_same_random_state_same_leaderboard(fast):
     X, _ = _frame(120)
     y = (X["x"] + X["city"].eq("rome")).to_numpy()
