@@ -40,8 +40,11 @@ def run(budget, before, data):
     try:
         clf.fit(X_tr, y_tr)
     except Exception as exc:  # noqa: BLE001 - a failed fit is a result here
-        return {"budget": budget, "rule": rule, "error": f"{type(exc).__name__}: {exc}",
-                "fit_wall_s": round(time.monotonic() - t0, 2)}
+        return {"budget": budget, "rule": rule,
+                "validation": getattr(clf, "validation_", None),
+                "error": f"{type(exc).__name__}: {exc}",
+                "fit_wall_s": round(time.monotonic() - t0, 2),
+                "load_1min": round(os.getloadavg()[0], 1)}
     finally:
         splits_module.choose_protocol = original
     wall = time.monotonic() - t0
