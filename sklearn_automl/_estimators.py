@@ -118,10 +118,11 @@ class AutoMLClassifier(ClassifierMixin, BaseAutoML):
         :class:`~sklearn_automl.space.Int` or
         :class:`~sklearn_automl.space.Categorical` (``{}`` searches none).
         ``None``: every built-in family that fits the data size. With the
-        ``nas`` extra (torch and skorch) the built-in families include
+        ``boost`` extra (catboost) the built-in families include
+        ``"catboost"``, and with the ``nas`` extra (torch and skorch)
         ``"mlp_net"``, a skorch-trained multilayer perceptron
-        (:class:`~sklearn_automl.nas.MLPNetClassifier`); without it that
-        family is left out with one logged notice.
+        (:class:`~sklearn_automl.nas.MLPNetClassifier`); without its extra
+        a family is left out with one logged notice.
     input_shape : tuple of int or None, default=None
         ``(H, W)`` or ``(C, H, W)`` of each row of a flat X of images. X of
         shape (N, H, W) or (N, C, H, W), or a flat X with ``input_shape``, is
@@ -399,7 +400,8 @@ class AutoMLRegressor(RegressorMixin, BaseAutoML):
     estimators : list or None, default=None
         Built-in family names (``"lightgbm"``, ``"linear"`` (ridge),
         ``"hist_gradient_boosting"``, ``"random_forest"``, ``"extra_trees"``,
-        ``"knn"``, with the ``nas`` extra ``"mlp_net"``) and/or
+        ``"knn"``, with the ``boost`` extra ``"catboost"``, with the ``nas``
+        extra ``"mlp_net"``) and/or
         ``(name, unfitted_estimator, space)`` tuples.
     input_shape : tuple of int or None, default=None
         Image input (see :class:`AutoMLClassifier`).
