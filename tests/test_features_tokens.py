@@ -235,7 +235,7 @@ def test_featurizer_keeps_tokens_sparse_with_sparse_text():
 # ---------------------------------------------------------------- end to end
 @pytest.fixture(scope="module")
 def tag_search():
-    X, y = _tag_table(1200, 0)
+    X, y = _tag_table(600, 0)
     X_test, y_test = _tag_table(1500, 1)
     search = {"max_trials": 3, "time_budget": None, "cv": 3, "random_state": 0,
               "estimators": ["linear", "lightgbm"], "ensemble_size": 0}
