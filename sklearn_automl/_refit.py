@@ -254,15 +254,20 @@ def fallback_rows(y, *, task):
 
 
 def fit_fallback(plan, config, X, y, *, task, model_seed, seconds=None):
-    """The fallback baseline, fitted here on at most :data:`FALLBACK_MAX_ROWS` rows
+    """The fallback baseline, fitted on at most :data:`FALLBACK_MAX_ROWS` rows
     (fewer with many classes: ``FALLBACK_MAX_ROWS / (n_classes // 2)``, at
     least 20 per class).
 
     Used when no trial finished (or not even the best pipeline could be refit
     in time): a model must come back, and its cost must stay bounded, so it
-    is fitted in this process, without a kill, on a row sample (stratified
-    for classification), on one thread; a network stops at ``seconds``, a
-    family that stops early trains :data:`FALLBACK_ITERATIONS` rounds.
+    is fitted on a row sample (stratified for classification), on one
+    thread. With ``seconds`` (a time budget) it is stopped ``KILL_GRACE``
+    past ``seconds`` and a TimeoutError raised
+    (:func:`~sklearn_automl._isolation.fit_bounded`: ``SIGALRM`` in the main
+    thread, a killed child process in any other), so that a hung fit cannot
+    block ``fit``; without a budget it is fitted here, unbounded. A
+    network stops at ``seconds``, a family that stops early trains
+    :data:`FALLBACK_ITERATIONS` rounds.
     """
     import warnings
 
@@ -286,7 +291,12 @@ def fit_fallback(plan, config, X, y, *, task, model_seed, seconds=None):
         logger.info("The fallback baseline is fitted on %d of %d rows.", len(rows), n)
         X = X.iloc[rows] if hasattr(X, "iloc") else X[rows]
         y = y[rows]
-    with warnings.catch_warnings():
+    if seconds is not None:  # stopped when past its time, in any thread
+        from ._isolation import fit_bounded
+
+        return fit_bounded(pipe, X, y, seconds=seconds,
+                           what=f"The fallback baseline ({config['family']})")
+    with warnings.catch_warnings():  # no time budget: nothing to bound
         warnings.simplefilter("ignore", UserWarning)
         return pipe.fit(X, y)
 
