@@ -57,8 +57,10 @@ class EarlyStopping:
         ----------
         estimator : estimator
             Unfitted, with :attr:`param` set to the cap; fitted in place.
-        X, y : the (featurized) training rows.
-        X_val, y_val : the (featurized) validation rows.
+        X, y : array-like
+            The (featurized) training rows.
+        X_val, y_val : array-like
+            The (featurized) validation rows.
 
         Returns
         -------
