@@ -212,6 +212,25 @@ def test_checkpoint_keeps_iterations_and_refit_params(tmp_path):
     assert back.final_params == {"model__n_estimators": 75}
 
 
+def test_a_refit_on_a_share_of_the_rows_trains_that_share_of_the_count(regression):
+    from sklearn_automl._refit import refit_pipeline
+
+    X, _ = regression
+    plan = make_plan(X, "regression", ["lightgbm", "linear"])
+    config = plan.space.default({"family": "lightgbm"})
+    trial = TrialResult(0, config, "lightgbm", plan.model_params(config), "ok",
+                        refit_params={"model__n_estimators": 301})
+    model = refit_pipeline(plan, trial, 0, 1).named_steps["model"]
+    assert model.n_estimators == 301
+    half = refit_pipeline(plan, trial, 0, 1, row_fraction=0.5).named_steps["model"]
+    assert half.n_estimators == 150
+    assert trial.refit_params == {"model__n_estimators": 301}  # the trial untouched
+    linear = plan.space.default({"family": "linear"})
+    other = TrialResult(1, linear, "linear", {}, "ok")
+    assert refit_pipeline(plan, other, 0, 1, row_fraction=0.5).named_steps[
+        "model"].alpha == 1.0
+
+
 def test_refit_count_rule():
     assert EarlyStopping.refit_count([100, 200], [80, 80], 100) == 188
     assert EarlyStopping.refit_count([1], [1000], 10) == 1
