@@ -495,12 +495,23 @@ class AutoFeaturizer(TransformerMixin, BaseEstimator):
         """
         ct = self.transformer_
         out = np.empty((X.shape[0], len(self._names)), dtype=float_dtype(self.dtype))
-        frame = isinstance(X, pd.DataFrame)
+        # X was validated above: each step gets its columns, each pulled from
+        # the frame once, through its private _transform_columns, which skips
+        # the per-step validation (4 checks of the same table otherwise).
+        items = list(X.items()) if isinstance(X, pd.DataFrame) else None
         for name, step, cols in ct.transformers_:
             where = ct.output_indices_[name]
-            if step == "drop" or where.stop == where.start:
+            if isinstance(step, str) or where.stop == where.start:
                 continue
-            out[:, where] = step.transform(X.iloc[:, cols] if frame else X[:, cols])
+            if not _has_fast_path(step):
+                out[:, where] = step.transform(
+                    X.iloc[:, cols] if items is not None else X[:, cols])
+                continue
+            block = [items[j] for j in cols] if items is not None else X[:, cols]
+            steps = step.steps if isinstance(step, Pipeline) else [(name, step)]
+            for _, inner in steps:
+                block = inner._transform_columns(block)
+            out[:, where] = block
         return out
 
     def get_feature_names_out(self, input_features=None):
@@ -532,3 +543,9 @@ class AutoFeaturizer(TransformerMixin, BaseEstimator):
         tags.input_tags.categorical = True
         tags.transformer_tags.preserves_dtype = [float_dtype(self.dtype).name]
         return tags
+
+
+def _has_fast_path(step):
+    """Whether ``step`` (or every step of a pipeline) has ``_transform_columns``."""
+    steps = [s for _, s in step.steps] if isinstance(step, Pipeline) else [step]
+    return all(hasattr(s, "_transform_columns") for s in steps)

@@ -188,12 +188,17 @@ class DatetimeFeatures(TransformerMixin, BaseEstimator):
             NaN where a date is missing or did not parse.
         """
         check_is_fitted(self, "components_")
-        frame = _frame(validate_table(self, X, reset=False))
+        return self._transform_columns(validate_table(self, X, reset=False))
+
+    def _transform_columns(self, X):
+        """``transform`` of a table already validated (an array, or the
+        ``(name, Series)`` pairs of its columns)."""
+        items = X if isinstance(X, list) else list(_frame(X).items())
         parsed = [
             self._parse(col, name, self.formats_[j], self.timezones_[j])
-            for j, (name, col) in enumerate(frame.items())
+            for j, (name, col) in enumerate(items)
         ]
-        return self._assemble(parsed, len(frame))
+        return self._assemble(parsed, len(items[0][1]) if items else len(X))
 
     def _parse(self, col, name, fmt, tz, fitting=False):
         if isinstance(col.dtype, pd.PeriodDtype):

@@ -41,19 +41,95 @@ def normalize_labels(X):
     Only the distinct values go through Python (one ``str`` per level); rows
     are mapped with vectorized integer codes.
     """
-    frame = X if isinstance(X, pd.DataFrame) else None
-    n, m = X.shape
-    out = np.empty((n, m), dtype=object)
-    for j in range(m):
-        col = frame.iloc[:, j] if frame is not None else X[:, j]
-        if isinstance(getattr(col, "dtype", None), pd.CategoricalDtype):
-            codes = col.cat.codes.to_numpy()
-            uniques = col.cat.categories
-        else:
-            codes, uniques = pd.factorize(col, use_na_sentinel=True)
+    columns = _raw_columns(X)
+    out = np.empty((_n_rows(X), len(columns)), dtype=object)
+    for j, col in enumerate(columns):
+        codes, uniques = _codes(col)
         labels = np.array([_label(u) for u in uniques] + [np.nan], dtype=object)
         out[:, j] = labels[codes]  # code -1 (missing) picks the trailing nan
     return out
+
+
+def _raw_columns(X):
+    """The columns of a validated table: a DataFrame's Series, an array's columns.
+
+    ``X`` may also be a list of ``(name, Series)`` pairs, the columns
+    :class:`AutoFeaturizer` pulls once per ``transform``.
+    """
+    if isinstance(X, list):
+        return [col for _, col in X]
+    if isinstance(X, pd.DataFrame):
+        return [col for _, col in X.items()]
+    return [X[:, j] for j in range(X.shape[1])]
+
+
+def _n_rows(X):
+    if isinstance(X, list):
+        return len(X[0][1]) if X else 0
+    return X.shape[0]
+
+
+def _codes(col):
+    """``(codes, uniques)`` of a column, code -1 where a value is missing."""
+    if isinstance(getattr(col, "dtype", None), pd.CategoricalDtype):
+        return col.cat.codes.to_numpy(), col.cat.categories
+    return pd.factorize(col, use_na_sentinel=True)
+
+
+def _unseen_label(categories):
+    """A string that is no level of any column."""
+    seen = {v for levels in categories for v in levels if isinstance(v, str)}
+    label = "\x00unseen"
+    while label in seen:
+        label += "_"
+    return label
+
+
+def _lookup_tables(encoder, dtype):
+    """What the fitted ``encoder`` outputs for each level, to encode by lookup.
+
+    Per column: ``(labels, rows, table, start, stop)``. ``labels`` maps a
+    level's label to its position among the levels, followed by two more: a
+    label not seen in ``fit`` and a missing value; ``table[rows[position]]``
+    is the output for it (one-hot tables are the identity plus a row of
+    zeros, so that they stay small); ``start:stop`` are the column's outputs. The tables are made by ``encoder.transform`` itself,
+    so encoding by lookup gives its output bit for bit. ``None`` when the
+    output widths per column are not known (an encoder of another kind).
+    """
+    categories = encoder.categories_
+    if isinstance(encoder, OrdinalEncoder):
+        widths = [1] * len(categories)
+    elif isinstance(encoder, TargetEncoder):
+        per = len(encoder.classes_) if encoder.target_type_ == "multiclass" else 1
+        widths = [per] * len(categories)
+    else:
+        widths = getattr(encoder, "_n_features_outs", None)
+        if widths is None or len(widths) != len(categories):
+            return None
+    unseen = _unseen_label(categories)
+    n_probe = max(len(levels) for levels in categories) + 2
+    probe = np.empty((n_probe, len(categories)), dtype=object)
+    for j, levels in enumerate(categories):
+        column = list(levels) + [unseen, np.nan]
+        probe[:, j] = column + [np.nan] * (n_probe - len(column))
+    encoded = encoder.transform(probe).astype(dtype, copy=False)
+    stops = np.cumsum(widths)
+    if not len(stops) or stops[-1] != encoded.shape[1]:
+        return None
+    tables = []
+    for j, levels in enumerate(categories):
+        start, stop = int(stops[j] - widths[j]), int(stops[j])
+        block = np.ascontiguousarray(encoded[: len(levels) + 2, start:stop])
+        table, rows = block, np.arange(len(block))
+        if isinstance(encoder, OneHotEncoder):  # store the hot column, not the block
+            table = np.vstack([np.eye(stop - start, dtype=dtype),
+                               np.zeros((1, stop - start), dtype=dtype)])
+            rows = np.where(block.any(axis=1), block.argmax(axis=1), len(table) - 1)
+            if not np.array_equal(table[rows], block):
+                table, rows = block, np.arange(len(block))
+        labels = {v: i for i, v in enumerate(levels) if isinstance(v, str)}
+        tables.append((labels, rows.astype(np.intp), table, start, stop))
+    return tables
 
 
 class CategoryNormalizer(TransformerMixin, BaseEstimator):
@@ -322,8 +398,11 @@ class CategoricalEncoder(TransformerMixin, BaseEstimator):
         self.encoder_.set_output(transform="default")
         if not transform:
             self.encoder_.fit(labels, y)
-            return None
-        return self.encoder_.fit_transform(labels, y).astype(dtype, copy=False)
+            out = None
+        else:
+            out = self.encoder_.fit_transform(labels, y).astype(dtype, copy=False)
+        self._lookup = _lookup_tables(self.encoder_, dtype)
+        return out
 
     def _splitter(self, y):
         kind = self.target_type
@@ -351,6 +430,26 @@ class CategoricalEncoder(TransformerMixin, BaseEstimator):
         X = validate_table(self, X, reset=False)
         out = self.encoder_.transform(normalize_labels(X))
         return out.astype(float_dtype(self.dtype), copy=False)
+
+    def _transform_columns(self, X):
+        """``transform`` of a table already validated (see ``_raw_columns``).
+
+        Each level is looked up in what ``encoder_`` outputs for it (see
+        :func:`_lookup_tables`): only the distinct values of a column go
+        through Python, and none of the encoder's per-call checks run.
+        """
+        tables = getattr(self, "_lookup", None)
+        if tables is None:  # fitted by an older version
+            out = self.encoder_.transform(normalize_labels(X))
+            return out.astype(float_dtype(self.dtype), copy=False)
+        columns = _raw_columns(X)
+        out = np.empty((_n_rows(X), tables[-1][4]), dtype=float_dtype(self.dtype))
+        for col, (labels, rows, table, start, stop) in zip(columns, tables, strict=True):
+            codes, uniques = _codes(col)
+            unseen = len(rows) - 2
+            index = rows[[labels.get(_label(u), unseen) for u in uniques] + [unseen + 1]]
+            out[:, start:stop] = table[index[codes]]  # code -1: the missing row
+        return out
 
     def get_feature_names_out(self, input_features=None):
         """Output names: ``<column>_<level>`` for one-hot, else the columns.

@@ -48,7 +48,11 @@ def as_float_array(X, dtype=np.float64, copy=True, scale=None, fit_scale=False):
     the range of ``dtype`` becomes its largest finite value of that sign,
     never an infinity.
     """
-    if not isinstance(X, pd.DataFrame):
+    if isinstance(X, list):  # (name, Series) pairs, pulled once by AutoFeaturizer
+        items, n = X, len(X[0][1]) if X else 0
+    elif isinstance(X, pd.DataFrame):
+        items, n = list(X.items()), X.shape[0]
+    else:
         X = np.asarray(X)
         if X.dtype.kind in "biuf":
             _check_finite(X, range(X.shape[1]))
@@ -59,16 +63,16 @@ def as_float_array(X, dtype=np.float64, copy=True, scale=None, fit_scale=False):
             else:
                 out = _cast(X, dtype, copy=copy or not X.flags.writeable)
             return (out, scale) if fit_scale else out
-        X = pd.DataFrame(X, copy=False)
-    n, m = X.shape
+        items, n = list(pd.DataFrame(X, copy=False).items()), X.shape[0]
+    m = len(items)
     out = np.empty((n, m), dtype=dtype, order="F")
     if fit_scale:
         scale = np.ones(m)
     infinite = []
-    for j in range(m):
-        values = _column_to_float(X.iloc[:, j], X.columns[j])
+    for j, (name, col) in enumerate(items):
+        values = _column_to_float(col, name)
         if np.isinf(values).any():
-            infinite.append(X.columns[j])
+            infinite.append(name)
             continue
         if fit_scale:
             scale[j] = magnitude_scale(values[:, None])[0]
@@ -358,8 +362,13 @@ class NumericTransformer(TransformerMixin, BaseEstimator):
         X_out : ndarray of shape (n_samples, n_features_out)
         """
         check_is_fitted(self, "scaler_")
+        float_dtype(self.dtype)
+        return self._transform_columns(validate_table(self, X, reset=False))
+
+    def _transform_columns(self, X):
+        """``transform`` of a table already validated (an array, or the
+        ``(name, Series)`` pairs of its columns)."""
         dtype = float_dtype(self.dtype)
-        X = validate_table(self, X, reset=False)
         values = as_float_array(X, dtype, copy=self.copy,
                                 scale=getattr(self, "magnitude_scale_", None))
         values = self._fill_all_missing(values)
@@ -463,6 +472,17 @@ class MissingValueIndicator(TransformerMixin, BaseEstimator):
         check_is_fitted(self, "n_features_in_")
         X = validate_table(self, X, reset=False)
         return np.asarray(pd.isna(X), dtype=float_dtype(self.dtype))
+
+    def _transform_columns(self, X):
+        """``transform`` of a table already validated (an array, or the
+        ``(name, Series)`` pairs of its columns)."""
+        dtype = float_dtype(self.dtype)
+        if not isinstance(X, list):
+            return np.asarray(pd.isna(X), dtype=dtype)
+        out = np.empty((len(X[0][1]) if X else 0, len(X)), dtype=dtype)
+        for j, (_, col) in enumerate(X):
+            out[:, j] = col.isna().to_numpy()
+        return out
 
     def get_feature_names_out(self, input_features=None):
         """``missingindicator_<column>`` for each column.

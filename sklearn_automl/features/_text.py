@@ -190,14 +190,19 @@ class TextFeatures(TransformerMixin, BaseEstimator):
         X_out : ndarray or sparse matrix of shape (n_samples, n_features_out)
         """
         check_is_fitted(self, "vectorizers_")
-        X = validate_table(self, X, reset=False)
+        return self._transform_columns(validate_table(self, X, reset=False))
+
+    def _transform_columns(self, X):
+        """``transform`` of a table already validated (an array, or the
+        ``(name, Series)`` pairs of its columns)."""
         blocks = [
             vec.transform(texts)
             for texts, fitted in zip(_texts(X), self.vectorizers_, strict=True)
             for vec in fitted
             if vec is not None
         ]
-        return self._finish(_hstack(blocks, X.shape[0], float_dtype(self.dtype)))
+        n_rows = len(X[0][1]) if isinstance(X, list) else X.shape[0]
+        return self._finish(_hstack(blocks, n_rows, float_dtype(self.dtype)))
 
     def _finish(self, tfidf):
         dtype = float_dtype(self.dtype)
@@ -248,9 +253,12 @@ class TextFeatures(TransformerMixin, BaseEstimator):
 
 def _texts(X):
     """Each column of ``X`` as an object array of strings ("" when missing)."""
-    frame = X if isinstance(X, pd.DataFrame) else pd.DataFrame(X, copy=False)
-    for j in range(frame.shape[1]):
-        col = frame.iloc[:, j]
+    if isinstance(X, list):  # (name, Series) pairs
+        columns = [col for _, col in X]
+    else:
+        frame = X if isinstance(X, pd.DataFrame) else pd.DataFrame(X, copy=False)
+        columns = [col for _, col in frame.items()]
+    for col in columns:
         yield col.astype(object).where(col.notna(), "").astype(str).to_numpy()
 
 

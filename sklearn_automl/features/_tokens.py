@@ -208,13 +208,17 @@ class TokenFeatures(TransformerMixin, BaseEstimator):
         X_out : sparse matrix or ndarray of shape (n_samples, n_features_out)
         """
         check_is_fitted(self, "vectorizers_")
-        X = validate_table(self, X, reset=False)
+        return self._transform_columns(validate_table(self, X, reset=False))
+
+    def _transform_columns(self, X):
+        """``transform`` of a table already validated (an array, or the
+        ``(name, Series)`` pairs of its columns)."""
         blocks = [
             _rows(vec.transform(labels), codes)
             for (codes, labels), vec in zip(_columns(X), self.vectorizers_, strict=True)
             if vec is not None
         ]
-        return self._finish(blocks, X.shape[0])
+        return self._finish(blocks, len(X[0][1]) if isinstance(X, list) else X.shape[0])
 
     def _finish(self, blocks, n_rows):
         dtype = float_dtype(self.dtype)
@@ -261,9 +265,12 @@ def _columns(X):
     Only the distinct values become Python strings (as categories do, see
     :func:`~sklearn_automl.features._encoders._label`); rows stay integer codes.
     """
-    frame = X if isinstance(X, pd.DataFrame) else pd.DataFrame(X, copy=False)
-    for j in range(frame.shape[1]):
-        col = frame.iloc[:, j]
+    if isinstance(X, list):  # (name, Series) pairs
+        columns = [col for _, col in X]
+    else:
+        frame = X if isinstance(X, pd.DataFrame) else pd.DataFrame(X, copy=False)
+        columns = [col for _, col in frame.items()]
+    for col in columns:
         if isinstance(col.dtype, pd.CategoricalDtype):
             codes, uniques = col.cat.codes.to_numpy(), col.cat.categories
         else:
