@@ -2,7 +2,7 @@
 
 The fallback baseline (:func:`sklearn_automl._refit.fit_fallback`) is fitted
 when no trial finished, and nothing else bounds it. :func:`fit_bounded`
-stops it at ``seconds`` plus :data:`KILL_GRACE`:
+stops it at a limit (by default ``seconds`` plus :data:`KILL_GRACE`):
 
 - in the main thread (POSIX), in this process under ``SIGALRM``, as the
   sequential executor stops its trials: Python code (a loop, a sleep, a
@@ -36,17 +36,16 @@ START_TIMEOUT = 60.0
 KILL_GRACE = 2.0
 
 
-def _timeout(what, seconds):
-    limit = seconds + KILL_GRACE
+def _timeout(what, limit):
     return TimeoutError(
-        f"{what} did not finish its fit within {limit:.1f}s (the {seconds:.1f}s "
-        f"the time budget left it, plus {KILL_GRACE:g}s) and was stopped; no model "
-        "was fitted. Check that the estimator's fit can finish, or raise time_budget."
+        f"{what} did not finish its fit within {limit:.1f}s and was stopped; no "
+        "model was fitted. Check that the estimator's fit can finish, or raise "
+        "time_budget."
     )
 
 
-def fit_bounded(estimator, X, y, *, seconds, what="The estimator"):
-    """Fit ``estimator`` and stop it at ``seconds`` plus :data:`KILL_GRACE`.
+def fit_bounded(estimator, X, y, *, seconds, limit=None, what="The estimator"):
+    """Fit ``estimator`` and stop it at ``limit`` seconds.
 
     In the main thread (POSIX): in this process, interrupted by ``SIGALRM``
     (which stops Python code, not a hung C call); elsewhere in a child
@@ -58,7 +57,9 @@ def fit_bounded(estimator, X, y, *, seconds, what="The estimator"):
     estimator : estimator
     X, y : array-like
     seconds : float
-        The time the fit may take.
+        The time the fit is meant to take (a network's ``max_time``).
+    limit : float, optional
+        When it is stopped; default ``seconds`` plus :data:`KILL_GRACE`.
     what : str, default="The estimator"
         Names the fit in error messages (``"The fallback baseline (linear)"``).
 
@@ -74,20 +75,21 @@ def fit_bounded(estimator, X, y, *, seconds, what="The estimator"):
     """
     if not (hasattr(signal, "setitimer")
             and threading.current_thread() is threading.main_thread()):
-        return fit_isolated(estimator, X, y, seconds=seconds, what=what)
+        return fit_isolated(estimator, X, y, seconds=seconds, limit=limit, what=what)
     import warnings
 
     from ._evaluate import _interrupt_at, _preload_imports, _TrialTimeout
 
+    limit = seconds + KILL_GRACE if limit is None else limit
     _preload_imports(estimator)  # torch's lazy imports: not the fit's time
     try:
-        with _interrupt_at(time.monotonic() + seconds + KILL_GRACE), (
+        with _interrupt_at(time.monotonic() + limit), (
             warnings.catch_warnings()
         ):
             warnings.simplefilter("ignore", UserWarning)
             return estimator.fit(X, y)
     except _TrialTimeout:
-        raise _timeout(what, seconds) from None
+        raise _timeout(what, limit) from None
 
 
 def _child_main(conn, parent_pid):
@@ -159,11 +161,12 @@ def _receive(conn, process, until):
             return None
 
 
-def fit_isolated(estimator, X, y, *, seconds, what="The estimator"):
+def fit_isolated(estimator, X, y, *, seconds, limit=None, what="The estimator"):
     """Fit ``estimator`` on ``X``, ``y`` in a child process; the fitted estimator.
 
-    The fit gets ``seconds`` plus :data:`KILL_GRACE` from the moment the
-    child has loaded the estimator and the data; then the child is killed.
+    The fit gets ``limit`` seconds (default ``seconds`` plus
+    :data:`KILL_GRACE`) from the moment the child has loaded the estimator
+    and the data; then the child is killed.
     The child exits with its parent (``SIGKILL`` of the search included).
     ``UserWarning`` of the fit is ignored; the fitted estimator comes back
     pickled (cloudpickle), as a trial's does from the process executor.
@@ -176,7 +179,9 @@ def fit_isolated(estimator, X, y, *, seconds, what="The estimator"):
         Sent to the child through a pipe: keep them small (the fallback's
         row sample).
     seconds : float
-        The time the fit may take.
+        The time the fit is meant to take (a network's ``max_time``).
+    limit : float, optional
+        When it is killed; default ``seconds`` plus :data:`KILL_GRACE`.
     what : str, default="The estimator"
         Names the fit in error messages (``"The fallback baseline (linear)"``).
 
@@ -221,10 +226,11 @@ def fit_isolated(estimator, X, y, *, seconds, what="The estimator"):
                    f"{START_TIMEOUT:.0f}s." if process.is_alive()
                    else f"{_describe_exit(process.exitcode)}.")
             )
-        message = _receive(conn, process, time.monotonic() + seconds + KILL_GRACE)
+        limit = seconds + KILL_GRACE if limit is None else limit
+        message = _receive(conn, process, time.monotonic() + limit)
         if message is None:
             if process.is_alive():
-                raise _timeout(what, seconds)
+                raise _timeout(what, limit)
             raise RuntimeError(
                 f"{what} could not be fitted: "
                 f"{_describe_exit(process.exitcode)} during its fit."

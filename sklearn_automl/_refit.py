@@ -270,17 +270,19 @@ def fit_fallback(plan, config, X, y, *, task, model_seed, seconds=None):
     Used when no trial finished (or not even the best pipeline could be refit
     in time): a model must come back, and its cost must stay bounded, so it
     is fitted on a row sample (stratified for classification), on one
-    thread. With ``seconds`` (a time budget) it is stopped ``KILL_GRACE``
-    past ``seconds`` and a TimeoutError raised
-    (:func:`~sklearn_automl._isolation.fit_bounded`: ``SIGALRM`` in the main
-    thread, a killed child process in any other), so that a hung fit cannot
-    block ``fit``; without a budget it is fitted here, unbounded. A
+    thread. With ``seconds`` (a time budget) it is stopped after
+    ``seconds / FALLBACK_SHARE`` (about the whole budget once more: it is
+    the last resort, and a slow machine should still get a model) and a
+    TimeoutError raised (:func:`~sklearn_automl._isolation.fit_bounded`:
+    ``SIGALRM`` in the main thread, a killed child process in any other), so
+    that a hung fit cannot block ``fit``; without a budget it is fitted
+    here, unbounded. A
     network stops at ``seconds``, a family that stops early trains
     :data:`FALLBACK_ITERATIONS` rounds.
     """
     import warnings
 
-    from ._budget import bound_training_time
+    from ._budget import FALLBACK_SHARE, bound_training_time
     from ._evaluate import subsample_rows
 
     n = X.shape[0]
@@ -301,9 +303,10 @@ def fit_fallback(plan, config, X, y, *, task, model_seed, seconds=None):
         X = X.iloc[rows] if hasattr(X, "iloc") else X[rows]
         y = y[rows]
     if seconds is not None:  # stopped when past its time, in any thread
-        from ._isolation import fit_bounded
+        from ._isolation import KILL_GRACE, fit_bounded
 
         return fit_bounded(pipe, X, y, seconds=seconds,
+                           limit=max(seconds + KILL_GRACE, seconds / FALLBACK_SHARE),
                            what=f"The fallback baseline ({config['family']})")
     with warnings.catch_warnings():  # no time budget: nothing to bound
         warnings.simplefilter("ignore", UserWarning)
