@@ -83,6 +83,17 @@ def test_model_params_rebuild_the_pipeline():
         assert repr(rebuilt.get_params()) == repr(built.get_params()), config
 
 
+def _few_rounds(plan, pipe):
+    """``pipe`` with 20 boosting rounds: a boosting family's iteration count is
+    a cap of 10,000 that only trials (with early stopping) reach for."""
+    model = pipe.named_steps["model"]
+    comp = next(c for c in plan.components.values()
+                if type(c.estimator) is type(model))
+    if comp.early_stopping is None:
+        return pipe
+    return pipe.set_params(**{f"model__{comp.early_stopping.param}": 20})
+
+
 @pytest.mark.parametrize(
     ("family", "param"),
     [("lightgbm", "categorical_column"), ("hist_gradient_boosting", "categorical_features")],
@@ -92,7 +103,7 @@ def test_native_categorical_indices_match_the_featurizer(family, param):
     plan = make_plan(X, "classification", [family])
     config = plan.space.default({"family": family})
     config[f"{family}__features__high_cardinality_encoder"] = "ordinal"
-    pipe = plan.build(config, random_state=0).fit(X, y)
+    pipe = _few_rounds(plan, plan.build(config, random_state=0)).fit(X, y)
     indices = pipe.named_steps["model"].get_params()[param]
     assert list(indices) == list(pipe.named_steps["features"].categorical_features_)
     assert list(indices) == [0, 1]
@@ -108,8 +119,8 @@ def test_sampled_configurations_fit_and_predict():
     rng = np.random.RandomState(1)
     for _ in range(6):
         config = plan.space.sample(rng)
-        pipe = plan.build(config, random_state=0, n_jobs=1).fit(X, y)
-        assert pipe.predict_proba(X.iloc[:7]).shape == (7, 2)
+        pipe = _few_rounds(plan, plan.build(config, random_state=0, n_jobs=1))
+        assert pipe.fit(X, y).predict_proba(X.iloc[:7]).shape == (7, 2)
 
 
 def test_custom_families_search_only_their_own_space():
