@@ -75,16 +75,42 @@ _SCALERS = ["standard", "robust", "quantile", "power"]
 _SELECTORS = [None, "mutual_info", "l1", "tree"]
 
 
-def nas_available():
-    """Whether torch and skorch import (the ``nas`` extra); imports them.
+def _missing(*modules):
+    """The ImportError of the first of ``modules`` that cannot be found, else None.
 
-    When they do not, logs once per process that the ``mlp_net`` family is
-    left out of the search.
+    Finds the modules without importing them (``importlib.util.find_spec``):
+    importing torch takes seconds (17-25 s on the loaded 2-core machine,
+    ``benchmarks/results/plan_time.md``), which the plan phase of every
+    ``fit`` would pay for a family whose trials run in worker processes
+    that import it themselves.
     """
-    try:
-        import skorch  # noqa: F401
-        import torch  # noqa: F401
-    except ImportError as exc:
+    import importlib.util
+    import sys
+
+    for name in modules:
+        if name in sys.modules:
+            if sys.modules[name] is None:  # blocked: ``import name`` fails
+                return ModuleNotFoundError(f"import of {name} halted; None in sys.modules")
+            continue
+        try:
+            if importlib.util.find_spec(name) is None:
+                return ModuleNotFoundError(f"No module named {name!r}")
+        except (ImportError, ValueError) as exc:
+            return exc
+    return None
+
+
+def nas_available():
+    """Whether torch and skorch are installed (the ``nas`` extra).
+
+    Looks for them without importing them (see :func:`_missing`); an
+    installation that is found but fails to import makes the ``mlp_net``
+    trials fail instead, each with the ImportError. When they are missing,
+    logs once per process that the ``mlp_net`` family is left out of the
+    search.
+    """
+    exc = _missing("skorch", "torch")
+    if exc is not None:
         _left_out("mlp_net", "neural-network", exc)
         return False
     return True
