@@ -30,8 +30,37 @@ AUTO_PROXY = "synflow"
 PROXY_BATCH = 64
 
 
+class _ArchitectureKey:
+    """``config -> architecture_key`` of the network a ``family`` configuration trains.
+
+    Holds the family's name only (no plan): the architecture cache of a
+    fitted search keeps it, and a key that referred back to the plan would
+    make a reference cycle (plan -> curve target -> cache -> plan) that
+    skops cannot store.
+    """
+
+    def __init__(self, family):
+        self.family = family
+
+    def __call__(self, config):
+        return architecture_key(_model_params(self.family, config))
+
+
+def _model_params(family, config):
+    """A ``family`` configuration as constructor parameters of the network."""
+    prefix = f"{family}__"
+    decisions = {k[len(prefix):]: v for k, v in config.items() if k.startswith(prefix)}
+    return config_to_params(decisions)
+
+
 class _ProxyScore:
-    """``config -> zero-cost proxy`` of its untrained network on one minibatch."""
+    """``config -> zero-cost proxy`` of its untrained network on one minibatch.
+
+    Holds the minibatch (at most :data:`PROXY_BATCH` standardized training
+    rows) and the network template, not the plan; :meth:`release` drops
+    them once the search is over, so that a fitted search holds no training
+    data.
+    """
 
     def __init__(self, plan, X, y, proxy, classifier, input_shape, seed):
         rng = np.random.RandomState(seed)
@@ -47,16 +76,24 @@ class _ProxyScore:
             yb = np.asarray(y, dtype=np.float64)[rows].reshape(len(rows), -1)
             std = yb.std(0)
             self.y = (yb - yb.mean(0)) / np.where(std > 1e-12, std, 1.0)
-        self.plan, self.proxy, self.seed = plan, proxy, seed
+        self.component = plan.components[plan.family]
+        self.family, self.input_shape = plan.family, plan.input_shape
+        self.n_outputs = plan.n_outputs
+        self.proxy, self.seed = proxy, seed
         self.task = "classification" if classifier else "regression"
 
+    def release(self):
+        """Drop the minibatch and the template: the search is over."""
+        self.X = self.y = self.component = None
+
     def __call__(self, config):
-        plan = self.plan
-        net = plan.components[plan.family].build(plan.model_params(config))
+        if self.X is None:
+            raise RuntimeError("the proxy's minibatch was released when the search ended.")
+        net = self.component.build(_model_params(self.family, config))
         with torch_threads(None):
             return zero_cost_proxies(
-                net.architecture(), self.X, self.y, input_shape=plan.input_shape,
-                n_outputs=plan.n_outputs, task=self.task, proxies=(self.proxy,),
+                net.architecture(), self.X, self.y, input_shape=self.input_shape,
+                n_outputs=self.n_outputs, task=self.task, proxies=(self.proxy,),
                 random_state=self.seed,
             )[self.proxy]
 
@@ -141,11 +178,13 @@ class NetPlan:
         """:func:`architecture_key` of the network ``config`` trains."""
         return architecture_key(self.model_params(config))
 
+    def key_function(self):
+        """``config -> architecture_key``, a callable that does not refer to the plan."""
+        return _ArchitectureKey(self.family)
+
     def model_params(self, config):
         """``config`` as constructor parameters of the network."""
-        prefix = f"{self.family}__"
-        decisions = {k[len(prefix):]: v for k, v in config.items() if k.startswith(prefix)}
-        return config_to_params(decisions)
+        return _model_params(self.family, config)
 
     def fidelity_split(self, config, fidelity):
         """``(row_fraction, epoch_fraction)``: fidelity is epochs, rows stay whole."""

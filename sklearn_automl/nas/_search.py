@@ -214,7 +214,7 @@ class _BaseNAS(BaseAutoML):
                                             self.input_shape, seed),
                 n_candidates=self.n_candidates,
             )
-        self.architecture_cache_ = ArchitectureCache(proposer, key=plan.architecture_key)
+        self.architecture_cache_ = ArchitectureCache(proposer, key=plan.key_function())
         if self._curve_stopping():
             plan.curve_target = _CurveTarget(self.architecture_cache_)
         return self.architecture_cache_
@@ -280,7 +280,14 @@ class _BaseNAS(BaseAutoML):
         return decisions
 
     def _fit(self, X, y):
-        super()._fit(X, y)
+        try:
+            super()._fit(X, y)
+        finally:
+            # the search is over: the proxy's minibatch of training rows goes
+            # (a fitted search holds no training data)
+            cache = getattr(self, "architecture_cache_", None)
+            if isinstance(getattr(cache, "searcher", None), ProxyScreening):
+                cache.searcher.proxy.release()
         if self.strategy == "darts":
             self.darts_time_ = self.phase_times_.get("darts", 0.0)
         self.best_arch_ = self.best_estimator_.architecture()
