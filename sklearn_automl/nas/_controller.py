@@ -88,7 +88,10 @@ class ReinforceSearch(Searcher):
     Attributes
     ----------
     policy_ : torch.nn.Module
-        The controller.
+        The controller. Pickled (and stored by skops) as plain data: its
+        weights, the optimizer's state and the sampling generator's state as
+        numpy arrays, rebuilt on loading, so that the loaded searcher goes on
+        exactly as the original.
     baseline_ : float or None
         Current moving-average baseline.
     rewards_ : list of float
@@ -129,6 +132,47 @@ class ReinforceSearch(Searcher):
         self.generator_ = torch.Generator().manual_seed(seed)
         self.baseline_ = None
         self.rewards_ = []
+
+    def __getstate__(self):
+        # the controller as plain data (skops stores no torch type): the
+        # policy's and Adam's tensors as numpy arrays, the sampling stream as
+        # the generator's byte state; __setstate__ rebuilds them
+        state = dict(super().__getstate__())  # a copy: the searcher keeps its own
+        policy = state.pop("policy_", None)
+        if policy is None:
+            return state
+        optimizer = state.pop("optimizer_")
+        generator = state.pop("generator_")
+        state["policy_state_"] = {k: v.detach().cpu().numpy().copy()
+                                  for k, v in policy.state_dict().items()}
+        opt = optimizer.state_dict()["state"]
+        state["optimizer_state_"] = [
+            {k: v.detach().cpu().numpy().copy() for k, v in opt[i].items()}
+            if i in opt else {} for i in range(len(list(policy.parameters())))
+        ]
+        state["generator_state_"] = generator.get_state().numpy().copy()
+        return state
+
+    def __setstate__(self, state):
+        state = dict(state)
+        policy = state.pop("policy_state_", None)
+        adam = state.pop("optimizer_state_", None)
+        generator = state.pop("generator_state_", None)
+        super().__setstate__(state)
+        if policy is None:
+            return
+        require_torch(type(self).__name__)
+        with seeded(0, "cpu"):  # its weights are replaced: leave torch's stream alone
+            self.policy_ = _Policy([len(c) for c in self.choices_], self.hidden_size)
+        self.policy_.load_state_dict({k: torch.from_numpy(np.array(v))
+                                      for k, v in policy.items()})
+        self.optimizer_ = torch.optim.Adam(self.policy_.parameters(), lr=self.learning_rate)
+        saved = self.optimizer_.state_dict()
+        saved["state"] = {i: {k: torch.from_numpy(np.array(v)) for k, v in s.items()}
+                          for i, s in enumerate(adam) if s}
+        self.optimizer_.load_state_dict(saved)
+        self.generator_ = torch.Generator()
+        self.generator_.set_state(torch.from_numpy(np.array(generator, dtype=np.uint8)))
 
     def _run(self, forced=None, temperature=1.0):
         """Sample (or replay ``forced`` indices); return config, log-prob, entropy."""
