@@ -286,7 +286,17 @@ class BaseAutoML(FittedSearchMixin, PersistenceMixin, BaseEstimator):
                 None if self.trial_memory_limit is None
                 else int(self.trial_memory_limit * 2**20)
             )
-            executor = make_executor(self.executor, n_workers, memory_limit=memory_limit)
+            spec = self.executor
+            if budget.bounded and budget.left() <= FALLBACK_SHARE * budget.time_budget:
+                # the plan ate the search's time: no trial can start, so start
+                # no workers (their start-up alone can overrun the budget)
+                logger.warning(
+                    "%.1fs of time_budget=%ss are left after planning: no trial "
+                    "can run; the fallback baseline is fitted.", budget.left(),
+                    self.time_budget,
+                )
+                spec = "sequential"
+            executor = make_executor(spec, n_workers, memory_limit=memory_limit)
             if isinstance(executor, DaskExecutor):
                 n_threads = 1  # the cluster's workers own their cores
             try:

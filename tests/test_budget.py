@@ -1,6 +1,7 @@
 """The one clock: Budget's rules, and the engine and refit that obey them."""
 
 import math
+from contextlib import contextmanager
 
 import numpy as np
 import pytest
@@ -269,3 +270,39 @@ def test_fallback_is_fitted_here_on_a_bounded_row_sample(monkeypatch):
     assert list(model.classes_) == [0, 1, 2]
     assert clf.best_index_ is None and math.isnan(clf.best_score_)
     assert clf.predict_proba(X).shape == (300, 3)
+
+
+def test_no_workers_start_when_planning_left_no_time_for_a_trial(monkeypatch, caplog):
+    """A plan that ate the search's time (first torch import, slow column
+    typing under load) must not be followed by starting worker processes,
+    whose start-up alone can overrun the budget: the search gets a
+    sequential executor (no trial can start) and the fallback is fitted."""
+    import sklearn_automl._automl as automl
+
+    class LatePlan(Budget):  # the clock as it reads after a plan that took 95 %
+        @contextmanager
+        def phase(self, name):
+            with super().phase(name):
+                yield
+            if name == "plan":  # move the start back: 95 % of the budget is gone
+                shift = 0.95 * self.time_budget - self.elapsed()
+                self.start -= shift
+                self.deadline -= shift
+
+    specs = []
+    original = automl.make_executor
+
+    def recording(spec, *args, **kwargs):
+        specs.append(spec)
+        return original(spec, *args, **kwargs)
+
+    monkeypatch.setattr(automl, "Budget", LatePlan)
+    monkeypatch.setattr(automl, "make_executor", recording)
+    X, y = make_classification(120, 4, random_state=0)
+    with caplog.at_level("WARNING", logger="sklearn_automl"), \
+            pytest.warns(UserWarning, match="No trial finished"):
+        clf = AutoMLClassifier(estimators=["linear"], time_budget=30, n_jobs=2,
+                               random_state=0).fit(X, y)
+    assert specs == ["sequential"]
+    assert "no trial can run" in caplog.text
+    assert clf.n_trials_ == 0 and clf.predict(X).shape == (120,)
