@@ -92,7 +92,7 @@ def peak_rss_mb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
-def run_child(cmd, fallback, *, timeout=None, error_lines=1):
+def run_child(cmd, fallback, *, timeout=None, error_lines=1, env=None):
     """Run one benchmark child process; the row it printed, or ``fallback``.
 
     A child prints its result as one ``ROW <json>`` line on stdout. When it
@@ -101,7 +101,7 @@ def run_child(cmd, fallback, *, timeout=None, error_lines=1):
     its stderr, joined with `` | ``.
     """
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False,
-                          timeout=timeout)
+                          timeout=timeout, env=env)
     rows = [ln[4:] for ln in proc.stdout.splitlines() if ln.startswith("ROW ")]
     if rows:
         return json.loads(rows[-1])

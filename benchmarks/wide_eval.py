@@ -250,9 +250,18 @@ def read_rows(path):
         return list(csv.DictReader(f))
 
 
-def sklearn_automl_dirty():
+def git_commit_of(path):
+    """Short hash of the checkout at ``path`` ('' if unknown)."""
     try:
-        out = subprocess.run(["git", "-C", str(HERE.parent), "status", "--porcelain", "--",
+        return subprocess.run(["git", "-C", str(path), "rev-parse", "--short", "HEAD"],
+                              capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return ""
+
+
+def sklearn_automl_dirty(root=HERE.parent):
+    try:
+        out = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--",
                               "sklearn_automl"], capture_output=True, text=True,
                              check=True).stdout
     except (OSError, subprocess.CalledProcessError):
@@ -281,6 +290,10 @@ def main(argv=None):
     p.add_argument("--variants", default="{}",
                    help="JSON {label: {AutoML params}}: each label is a system to run "
                    "(sklearn_automl with --extra and these parameters)")
+    p.add_argument("--checkout", nargs="*", default=[], metavar="LABEL=PATH",
+                   help="run system LABEL as sklearn_automl imported from the checkout "
+                   "PATH (a git worktree of another commit), so code before and after a "
+                   "change runs in the same benchmark run, task by task")
     p.add_argument("--reuse", nargs="*", default=[],
                    help="CSVs whose peer rows (status ok) are copied instead of rerun")
     p.add_argument("--suite", default=str(SUITE))
@@ -296,6 +309,13 @@ def main(argv=None):
         return 0
 
     tasks = select_tasks(args.tasks, args.suite)
+    checkouts = {}
+    for item in args.checkout:
+        label, sep, path = item.partition("=")
+        if not sep or not (Path(path) / "sklearn_automl" / "__init__.py").exists():
+            raise SystemExit(f"--checkout {item!r}: expected LABEL=PATH, PATH a checkout "
+                             "holding sklearn_automl/")
+        checkouts[label] = str(Path(path).resolve())
     variants = json.loads(args.variants)
     extra = json.loads(args.extra)
     done = {key(r) for r in read_rows(args.out) if r.get("status") == "ok"}
@@ -333,14 +353,22 @@ def main(argv=None):
                                     "system": system, "seed": seed, "budget": budget,
                                     "n_jobs": args.n_jobs,
                                     "date": time.strftime("%Y-%m-%d")}
+                        env = None
+                        if system in checkouts:
+                            env = {**os.environ, "PYTHONPATH": checkouts[system]}
+                            fallback["commit"] = git_commit_of(checkouts[system])
                         try:
                             row = run_child(cmd, fallback, timeout=limit + 120,
-                                            error_lines=3)
+                                            error_lines=3, env=env)
                         except subprocess.TimeoutExpired:
                             row = {**fallback, "status": "error",
                                    "error": f"no row after {limit + 120:.0f} s"}
-                        row.setdefault("commit", commit)
-                        row["dirty"] = dirty if system not in PEERS else ""
+                        if system in checkouts:
+                            row["commit"] = git_commit_of(checkouts[system])
+                            row["dirty"] = sklearn_automl_dirty(checkouts[system])
+                        else:
+                            row.setdefault("commit", commit)
+                            row["dirty"] = dirty if system not in PEERS else ""
                         row["source"] = ""
                         writer.writerow(row)
                         f.flush()
