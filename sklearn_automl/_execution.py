@@ -363,10 +363,28 @@ def _remove_stale_folders():
 
 
 def _start_fork_server():
+    """Start the fork server, importing the package from the parent's path.
+
+    The server runs ``python -c``, so its ``sys.path`` starts with the
+    current directory, and before Python 3.12 it imports the preloaded
+    modules before taking the parent's ``sys.path``: a folder or file in the
+    current directory named like a preloaded module (a checkout of another
+    version of this package, a ``numpy.py``) was what every worker ran.
+    ``PYTHONSAFEPATH`` (Python 3.11+) leaves the current directory out of the
+    server's path; the workers still get the parent's ``sys.path``.
+    """
     with contextlib.suppress(Exception):
         from multiprocessing import forkserver
 
-        forkserver.ensure_running()
+        saved = os.environ.get("PYTHONSAFEPATH")
+        os.environ["PYTHONSAFEPATH"] = "1"
+        try:
+            forkserver.ensure_running()
+        finally:
+            if saved is None:
+                os.environ.pop("PYTHONSAFEPATH", None)
+            else:
+                os.environ["PYTHONSAFEPATH"] = saved
 
 
 def _describe_exit(exitcode):

@@ -259,3 +259,52 @@ def test_data_folder_of_a_killed_search_is_removed_by_the_next(problem, tmp_path
     ex.start(X, y, splits, scorer, classes=np.array([0, 1]), subsample_seed=0)
     ex.close()
     assert not stale.exists() and alive.exists()
+
+
+@pytest.mark.skipif(sys.version_info < (3, 11) or not hasattr(os, "fork"),
+                    reason="PYTHONSAFEPATH is Python 3.11+; the fork server is POSIX")
+def test_workers_import_the_parents_package_not_the_current_directorys(tmp_path):
+    # the fork server is started with `python -c`: its path began with the
+    # current directory, so a folder there named like the package (a checkout
+    # of another version) was what the workers imported and ran
+    fake = tmp_path / "cwd" / "sklearn_automl"
+    fake.mkdir(parents=True)
+    (fake / "__init__.py").write_text("FAKE = True\n")
+    script = tmp_path / "search.py"
+    script.write_text(
+        "import os, sys\n"
+        "import numpy as np\n"
+        "from sklearn.linear_model import LogisticRegression\n"
+        "from sklearn.metrics import get_scorer\n"
+        "from sklearn_automl._execution import ProcessExecutor\n"
+        "class Probe(LogisticRegression):\n"  # sent by value: records the worker's package
+        "    def fit(self, X, y):\n"
+        "        import sklearn_automl\n"
+        "        with open(os.environ['PROBE_OUT'], 'a') as f:\n"
+        "            f.write(f'{os.getpid()} {sklearn_automl.__file__}\\n')\n"
+        "        return super().fit(X, y)\n"
+        "rng = np.random.RandomState(0)\n"
+        "X = rng.normal(size=(60, 3)); y = (X[:, 0] > 0).astype(int)\n"
+        "splits = [(np.arange(30), np.arange(30, 60))]\n"
+        "ex = ProcessExecutor(2)\n"
+        "ex.start(X, y, splits, get_scorer('accuracy'), classes=np.array([0, 1]),\n"
+        "         subsample_seed=0)\n"
+        "for i in range(2):\n"
+        "    ex.submit({'estimator': Probe(), 'trial_id': i, 'config': {}, 'family': 'p',\n"
+        "               'params': {}, 'deadline': None, 'n_threads': 1})\n"
+        "results = []\n"
+        "while len(results) < 2:\n"
+        "    results += ex.collect()\n"
+        "ex.close()\n"
+        "print(sorted(r.status for r in results))\n"
+    )
+    probe = tmp_path / "probe.txt"
+    root = os.path.dirname(os.path.dirname(_execution.__file__))
+    env = {**os.environ, "PYTHONPATH": root, "PROBE_OUT": str(probe)}
+    env.pop("PYTHONSAFEPATH", None)
+    out = subprocess.run([sys.executable, str(script)], cwd=fake.parent, env=env, check=False,
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().splitlines()[-1] == "['ok', 'ok']"
+    files = {line.split(" ", 1)[1] for line in probe.read_text().splitlines()}
+    assert files == {os.path.join(root, "sklearn_automl", "__init__.py")}
