@@ -148,6 +148,12 @@ class Doubler(TransformerMixin, BaseEstimator):
 
     def transform(self, X):
         return _twice(X)
+
+    def width(self, n_codes):
+        # deferred (as the nets defer torch): inlined, the import left out
+        from sklearn_automl.nas._archspec import embedding_dim
+
+        return embedding_dim(n_codes)
 '''
 BAD_MODULES = {
     "module object": (
@@ -164,19 +170,33 @@ class Leaky(BaseEstimator):
 ''',
         r"line 4 imports the module sklearn_automl\.space",
     ),
-    "nested import": (
+    "nested module import": (
         '''
 from sklearn.base import BaseEstimator
 
 
 class Leaky(BaseEstimator):
     def fit(self, X, y=None):
-        from sklearn_automl.space import Float
+        from sklearn_automl import space
 
-        self.space_ = Float(0, 1)
+        self.space_ = space.Float(0, 1)
         return self
 ''',
-        r"line 7 imports sklearn_automl inside a block",
+        r"line 7 imports the module sklearn_automl\.space inside a block",
+    ),
+    "nested renamed import": (
+        '''
+from sklearn.base import BaseEstimator
+
+
+class Leaky(BaseEstimator):
+    def fit(self, X, y=None):
+        from sklearn_automl.space import Float as F
+
+        self.space_ = F(0, 1)
+        return self
+''',
+        r"line 7 imports Float as F inside a block",
     ),
 }
 
@@ -667,7 +687,7 @@ def test_sibling_imports_are_inlined_and_unused_code_left_out(small_fit, tmp_pat
         sys.modules.pop(name, None)
     tree = ast.parse(source)
     defined = {n.name for n in tree.body if isinstance(n, ast.ClassDef | ast.FunctionDef)}
-    assert {"Doubler", "_twice", "CategoryNormalizer"} <= defined
+    assert {"Doubler", "_twice", "CategoryNormalizer", "embedding_dim"} <= defined
     assert "Norm = CategoryNormalizer" in source
     assert "UNUSED" not in source
     assert "sklearn_automl" not in _imported_modules(source)
@@ -681,6 +701,7 @@ def test_sibling_imports_are_inlined_and_unused_code_left_out(small_fit, tmp_pat
             X = np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 7.0]])
             model.fit(X, [0, 1, 1])
             assert model.named_steps["double"].norm_.__name__ == "CategoryNormalizer"
+            assert model.named_steps["double"].width(9) == 5
         """)],
         capture_output=True, text=True, check=False, timeout=300,
     )

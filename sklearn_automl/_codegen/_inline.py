@@ -8,10 +8,15 @@ import is dropped, since the sibling's code lands in the same file) and
 third-party imports (hoisted to the import block). Nothing else of the
 library is copied, so the export stays small and sklearn_automl-free.
 
+A library import of names inside a function (deferred so that a heavy
+dependency loads only when that function runs) is followed the same way:
+the names' code is inlined and the import statement left out of the
+function, whose body then reads them from the export's top level.
+
 What cannot be inlined is refused with the module and line: importing a
 sklearn_automl module object (``from . import _x``, ``import
-sklearn_automl.x``), ``import *`` from the library, and library imports
-inside functions (they would run without the library).
+sklearn_automl.x``), ``import *`` from the library, and, inside a block, a
+library import of a module or under another name.
 """
 
 from __future__ import annotations
@@ -47,6 +52,7 @@ class _ModuleSource:
         self.future = set()
         self.statements = []  # (node, bound names, used names)
         self.binders = {}  # name -> indices into statements
+        self.dropped = {}  # statement index -> {line number: replacement or None}
         for node in ast.parse(source).body:
             if isinstance(node, ast.Import | ast.ImportFrom):
                 self._import(node)
@@ -100,15 +106,53 @@ class _ModuleSource:
                 self._refuse(node, f"imports the module {target}.{alias.name}")
             self.internal[bound] = (target, alias.name)
 
-    def check_nested_imports(self, node):
-        """Refuse library imports below the top level of ``node``."""
-        for inner in ast.walk(node):
-            if isinstance(inner, ast.Import) and any(
-                is_ours(a.name) for a in inner.names
-            ):
-                self._refuse(inner, "imports sklearn_automl inside a block")
-            if isinstance(inner, ast.ImportFrom) and is_ours(self.resolve(inner) or ""):
-                self._refuse(inner, "imports sklearn_automl inside a block")
+    def nested_imports(self, index):
+        """``(module, name)`` of the library imports below the top level.
+
+        Those import statements are marked to be left out of the statement's
+        text (:meth:`text`); a block they were all of becomes ``pass``.
+        Library imports of modules, or under another name, are refused.
+        """
+        node = self.statements[index][0]
+        found, dropped = [], {}
+        for parent in ast.walk(node):
+            for field in ("body", "orelse", "finalbody"):
+                block = getattr(parent, field, None)
+                if not isinstance(block, list):
+                    continue
+                ours = [inner for inner in block if self._nested(inner, found)]
+                for inner in ours:
+                    for line in range(inner.lineno, inner.end_lineno + 1):
+                        dropped[line] = None
+                if ours and len(ours) == len(block):
+                    indent = " " * ours[0].col_offset
+                    dropped[ours[0].lineno] = f"{indent}pass"
+        if dropped:
+            self.dropped[index] = dropped
+        return found
+
+    def _nested(self, inner, found):
+        """Whether ``inner`` is a library import to drop; its names to ``found``."""
+        if isinstance(inner, ast.Import):
+            if any(is_ours(a.name) for a in inner.names):
+                self._refuse(inner, "imports a sklearn_automl module inside a block")
+            return False
+        if not isinstance(inner, ast.ImportFrom):
+            return False
+        target = self.resolve(inner) or ""
+        if not is_ours(target):
+            return False
+        package = sys.modules.get(target) or importlib.import_module(target)
+        for alias in inner.names:
+            if alias.name == "*" or isinstance(getattr(package, alias.name, None),
+                                               types.ModuleType):
+                self._refuse(inner, f"imports the module {target}.{alias.name} inside "
+                             "a block")
+            if alias.asname and alias.asname != alias.name:
+                self._refuse(inner, f"imports {alias.name} as {alias.asname} inside a "
+                             "block")
+            found.append((target, alias.name))
+        return True
 
     def text(self, index):
         """Source of a statement with its decorators and the comments above it."""
@@ -117,7 +161,14 @@ class _ModuleSource:
         start -= 1
         while start > 0 and self.lines[start - 1].lstrip().startswith("#"):
             start -= 1
-        return "\n".join(self.lines[start:node.end_lineno])
+        dropped = self.dropped.get(index, {})
+        lines = []
+        for number in range(start + 1, node.end_lineno + 1):
+            if number not in dropped:
+                lines.append(self.lines[number - 1])
+            elif dropped[number] is not None:
+                lines.append(dropped[number])
+        return "\n".join(lines)
 
 
 class Inliner:
@@ -160,8 +211,11 @@ class Inliner:
             for index in src.binders[name]:
                 if index not in included:
                     included.add(index)
-                    node, _, used = src.statements[index]
-                    src.check_nested_imports(node)
+                    used = src.statements[index][2]
+                    for target, original in src.nested_imports(index):
+                        self.need(target, original)
+                        if target not in self._uses[module]:
+                            self._uses[module].append(target)
                     for other in sorted(used):
                         self.need(module, other, required=False)
         elif name in src.external:
