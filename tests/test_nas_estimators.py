@@ -244,6 +244,32 @@ def test_nas_import_does_not_import_torch():
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
 
 
+def test_planning_and_constructing_nets_does_not_import_torch():
+    # torch's import takes seconds and hundreds of MB: the AutoML's plan (its
+    # families, mlp_net among them), constructing, cloning and validating the
+    # net estimators and the NAS spaces do without it; fitting imports it
+    code = (
+        "import sys\n"
+        "import numpy as np\n"
+        "from sklearn.base import clone\n"
+        "from sklearn_automl._plan import default_components\n"
+        "from sklearn_automl.nas import (CELL_OPS, CNNNetClassifier, MLPNetRegressor,\n"
+        "    cnn_space, count_params, estimate_flops, mlp_space)\n"
+        "comps = default_components('classification')\n"
+        "assert 'mlp_net' in comps\n"
+        "net = clone(comps['mlp_net'].estimator).set_params(width=8, n_blocks=1)\n"
+        "net._validate_params()\n"
+        "CNNNetClassifier(cell=(('conv3x3', 0),))._validate_params()\n"
+        "cnn_space((1, 8, 8)), mlp_space()\n"
+        "assert count_params({'kind': 'mlp', 'width': 8, 'n_blocks': 1}, 4, 2) > 0\n"
+        "assert 'torch' not in sys.modules and 'skorch' not in sys.modules\n"
+        "X = np.random.default_rng(0).normal(size=(40, 3)).astype(np.float32)\n"
+        "MLPNetRegressor(max_epochs=1, width=4, n_blocks=1).fit(X, X[:, 0])\n"
+        "assert 'torch' in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=300)
+
+
 def test_without_torch_constructing_works_and_fit_names_the_extra():
     code = (
         "import sys\n"

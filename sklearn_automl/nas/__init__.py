@@ -17,8 +17,8 @@ _LAZY = {
     "NASRegressor": "._search",
     "ReinforceSearch": "._controller",
     "build_module": "._architectures",
-    "count_params": "._architectures",
-    "estimate_flops": "._architectures",
+    "count_params": "._archspec",
+    "estimate_flops": "._archspec",
     "cnn_space": "._spaces",
     "cnn_baseline": "._spaces",
     "architecture_key": "._spaces",
@@ -28,8 +28,8 @@ _LAZY = {
     "export_network": "._export",
     "fold_batch_norm": "._inference",
     "mlp_space": "._spaces",
-    "CELL_OPS": "._ops",
-    "REDUCE_OPS": "._ops",
+    "CELL_OPS": "._archspec",
+    "REDUCE_OPS": "._archspec",
 }
 
 __all__ = [

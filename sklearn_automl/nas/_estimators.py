@@ -10,9 +10,10 @@ clipping), on CUDA when there is one; what the four estimators share is in
 plain data (architecture, weights as numpy arrays), so that no torch or
 skorch type needs to be trusted to load it.
 
-This module imports torch and skorch only through its guarded siblings, so
-the estimators can be constructed without the ``nas`` extra; ``fit`` then
-raises an ImportError that names it.
+Like :mod:`._netbase`, this module does not import torch or skorch (``fit``
+does), so the estimators can be constructed and cloned without paying for
+torch's import, or without the ``nas`` extra; ``fit`` then raises an
+ImportError that names it.
 """
 
 import numpy as np
@@ -21,7 +22,7 @@ from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
-from ._architectures import count_params, estimate_flops
+from ._archspec import CELL_OPS, count_params, estimate_flops
 from ._netbase import (  # the helpers are imported from here by the package
     _CNN,
     _MLP,
@@ -29,7 +30,6 @@ from ._netbase import (  # the helpers are imported from here by the package
     image_batch,  # noqa: F401
     is_regressor_net,  # noqa: F401
 )
-from ._ops import CELL_OPS
 
 
 class _Classifier(ClassifierMixin):

@@ -15,12 +15,17 @@ or on the CPU when that device is missing. The optimizer's state and the
 training callbacks are not kept: a loaded network predicts as before, and
 ``fit`` trains a new one as always.
 
-This module imports torch and skorch only through its guarded siblings, so
-the estimators can be constructed without the ``nas`` extra; ``fit`` then
-raises an ImportError that names it.
+This module does not import torch or skorch: the functions that train,
+predict or rebuild a network import them (and :mod:`._training`,
+:mod:`._architectures`) when they run. Constructing, cloning and
+validating the estimators, and the AutoML's plan of a search that holds
+them, so never pay torch's import (seconds, hundreds of MB in every
+process); without the ``nas`` extra, ``fit`` raises an ImportError that
+names it.
 """
 
 import math
+import sys
 import time
 import warnings
 from numbers import Integral, Real
@@ -32,30 +37,14 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._architectures import (
+from ._archspec import (
+    ACTIVATIONS,
     CNN_DEFAULTS,
-    build_module,
+    NORMS,
+    REDUCE_OPS,
     check_architecture,
     estimate_flops,
 )
-from ._ops import ACTIVATIONS, NORMS, REDUCE_OPS
-from ._training import (
-    CurveStop,
-    Net,
-    TimeLimit,
-    profile,
-    require_torch,
-    resolve_device,
-    seeded,
-    torch_threads,
-)
-
-try:
-    import torch
-    from torch import nn
-    from torch.nn import functional as F
-except ImportError:  # the `nas` extra is not installed
-    torch = nn = F = None
 
 #: fewest rows for which a validation split (and early stopping) is used
 MIN_ROWS_FOR_VALIDATION = 20
@@ -121,7 +110,23 @@ class _BaseNet(BaseEstimator):
         return {}
 
     def _fit_net(self, X, y, n_outputs, criterion):
+        from ._training import require_torch
+
         require_torch(type(self).__name__)
+        import torch
+        from torch import nn
+
+        from ._architectures import build_module
+        from ._training import (
+            CurveStop,
+            Net,
+            TimeLimit,
+            profile,
+            resolve_device,
+            seeded,
+            torch_threads,
+        )
+
         arch = {**self.architecture(), **self._data_architecture()}
         self.architecture_ = arch
         device = resolve_device(self.device)
@@ -201,6 +206,10 @@ class _BaseNet(BaseEstimator):
     def _forward(self, X):
         """Raw network outputs (logits or standardized targets) as numpy."""
         check_is_fitted(self, "net_")
+        import torch
+
+        from ._training import torch_threads
+
         X = self._standardize(self._shape_input(X, reset=False), reset=False)
         # the loader draws a seed for its workers from the global generator:
         # fork it so that predicting leaves the caller's random stream alone
@@ -447,6 +456,7 @@ def _plain(value):
         return [_plain(v) for v in value]
     if isinstance(value, np.generic):
         return value.item()
+    torch = sys.modules.get("torch")  # not imported: no value is a tensor
     if torch is not None and torch.is_tensor(value):
         return value.detach().cpu().tolist()
     if value is None or isinstance(value, (bool, int, float, str)):
@@ -473,6 +483,8 @@ def net_state(net, n_outputs):
     state : dict
         Read back by :func:`net_from_state`.
     """
+    import torch
+
     weights, dtypes = {}, {}
     for name, tensor in net.module_.state_dict().items():
         tensor = tensor.detach().cpu()
@@ -505,8 +517,15 @@ def net_from_state(state, estimator):
     optimizer is built only if the net itself is trained again
     (``partial_fit``), and then starts afresh from these weights.
     """
+    from ._training import require_torch
+
     require_torch(type(estimator).__name__)
+    import torch
     from skorch.history import History
+    from torch import nn
+
+    from ._architectures import build_module
+    from ._training import Net
 
     device = state["device"]
     if device.startswith("cuda") and not torch.cuda.is_available():

@@ -6,11 +6,19 @@ the cell-based CNN space, each a small ``nn.Module``. Every operation maps
 ``c_in == c_out``) or 2 (a reduction: the spatial size becomes
 ``ceil(size / 2)``), so any operation can sit on any edge of a cell.
 
-This module imports only torch: ``export_code`` copies it into exported
+This module imports only torch (and the operation names of
+:mod:`._archspec`): ``export_code`` copies its classes into exported
 models. Without torch installed it still imports (the classes are then
-placeholders that are never built), so that the estimators can be
-constructed and raise a clear error in ``fit``.
+placeholders that are never built).
 """
+
+from ._archspec import (  # noqa: F401 - the operation names, re-exported
+    ACTIVATIONS,
+    CELL_OPS,
+    INV_RES_EXPANSION,
+    NORMS,
+    REDUCE_OPS,
+)
 
 try:
     import torch
@@ -21,31 +29,6 @@ except ImportError:  # the `nas` extra is not installed
 
 # the base of the modules below: a placeholder without torch (never built then)
 _Module = nn.Module if nn is not None else object
-
-#: operations of the cell space that keep the spatial size (normal cells)
-CELL_OPS = (
-    "conv3x3",
-    "conv5x5",
-    "sep_conv3x3",
-    "dil_conv3x3",
-    "max_pool3x3",
-    "avg_pool3x3",
-    "skip",
-    "inv_res3x3",
-)
-#: operations that may reduce a stage (stride 2, channels doubled)
-REDUCE_OPS = (
-    "factorized_reduce",
-    "conv3x3",
-    "sep_conv3x3",
-    "max_pool3x3",
-    "avg_pool3x3",
-    "inv_res3x3",
-)
-ACTIVATIONS = ("relu", "gelu", "silu")
-NORMS = ("batch", "layer", "none")
-#: expansion ratio of the inverted residual (MobileNetV2 uses 6; small nets, 3)
-INV_RES_EXPANSION = 3
 
 
 def make_activation(name):

@@ -10,7 +10,7 @@ import hashlib
 import math
 
 from ..space import Categorical, Float, Int, SearchSpace
-from ._ops import CELL_OPS, REDUCE_OPS
+from ._archspec import CELL_OPS, REDUCE_OPS
 
 __all__ = ["architecture_key", "cnn_baseline", "cnn_space", "config_to_params",
            "mlp_space"]
