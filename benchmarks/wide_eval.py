@@ -13,8 +13,10 @@ with the dev suite's metrics, and appends one row to ``--out``:
 
 The peers' venvs come from ``benchmarks/peers/setup_peers.sh``. Rows carry the
 score and a second metric, fit wall and predict seconds, the peak resident memory
-of the child's whole process tree (``peak_tree_mb``: sampled every 0.2 s, and at
-least the ru_maxrss of the process and of its waited children), the load average
+of the child's whole process tree (``peak_tree_mb``, summed RSS: sampled every
+0.2 s, and at least the ru_maxrss of the process and of its waited children;
+``peak_tree_pss_mb``, summed PSS, where a page shared by forked processes counts
+once in all, sampled with it on Linux), the load average
 at start and end, the versions, and the commit (``dirty`` when sklearn_automl/
 has uncommitted changes).
 
@@ -66,7 +68,7 @@ PEER_PYTHON = {"flaml": HERE / "peers" / ".venv-flaml" / "bin" / "python",
 FIELDS = [
     "date", "task", "type", "n_train", "n_test", "n_features", "system", "version",
     "seed", "budget", "n_jobs", "metric", "score", "score2_name", "score2", "fit_s",
-    "predict_s", "peak_tree_mb", "peak_rss_mb", "n_trials", "n_configs", "n_full",
+    "predict_s", "peak_tree_mb", "peak_tree_pss_mb", "peak_rss_mb", "n_trials", "n_configs", "n_full",
     "best_family", "best_model", "load1_start", "load1_end", "versions", "commit",
     "dirty", "source", "status", "error",
 ]
@@ -75,8 +77,26 @@ FLAML_METRIC = {"binary": "roc_auc", "multiclass": "log_loss", "regression": "rm
 
 # ---------------------------------------------------------------- in the child
 
+def _pss_bytes(pid):
+    """Proportional set size of ``pid`` from /proc/<pid>/smaps_rollup (None off Linux)."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        return None
+    return None
+
+
 class TreeMemory:
-    """Peak of the summed RSS of this process and all its descendants (MB)."""
+    """Peaks of the summed RSS and PSS of this process and its descendants (MB).
+
+    RSS counts a page shared by several processes (the libraries a forked
+    worker shares with its fork server) once per process; PSS divides it
+    among them, so ``pss_peak`` is what the tree takes from the machine.
+    Both are sampled together; PSS is None where smaps_rollup is missing.
+    """
 
     def __init__(self, interval=0.2):
         import psutil
@@ -84,12 +104,14 @@ class TreeMemory:
         self._proc = psutil.Process()
         self._psutil = psutil
         self.peak = 0.0
+        self.pss_peak = 0.0
+        self._pss = True
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._interval = interval
 
     def sample(self):
-        total = 0
+        total = pss = 0
         procs = [self._proc]
         try:
             procs += self._proc.children(recursive=True)
@@ -99,8 +121,15 @@ class TreeMemory:
             try:
                 total += p.memory_info().rss
             except self._psutil.Error:
-                pass
+                continue
+            if self._pss:
+                share = _pss_bytes(p.pid)
+                if share is None and p.pid == self._proc.pid:
+                    self._pss = False  # no smaps_rollup here
+                pss += share or 0
         self.peak = max(self.peak, total / 2**20)
+        if self._pss:
+            self.pss_peak = max(self.pss_peak, pss / 2**20)
 
     def _run(self):
         while not self._stop.wait(self._interval):
@@ -230,7 +259,8 @@ def child(spec):
     import resource
 
     row["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
-    row.update(peak_tree_mb=mem.peak, load1_start=load0, load1_end=os.getloadavg()[0],
+    row.update(peak_tree_mb=mem.peak, peak_tree_pss_mb=mem.pss_peak if mem._pss else "",
+               load1_start=load0, load1_end=os.getloadavg()[0],
                n_jobs=n_jobs)
     return row
 
@@ -240,6 +270,11 @@ def child(spec):
 def key(row):
     return (row["task"], row["system"], str(int(float(row["seed"]))),
             f"{float(row['budget']):g}")
+
+
+def read_header(path):
+    with open(path, newline="") as f:
+        return next(csv.reader(f), FIELDS)
 
 
 def read_rows(path):
@@ -329,8 +364,10 @@ def main(argv=None):
     commit, dirty = git_commit(), sklearn_automl_dirty()
     out = Path(args.out)
     new = not out.exists()
+    # a CSV begun before a column was added keeps its own header (and lacks it)
+    fields = FIELDS if new else list(read_header(out))
     with open(out, "a", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=FIELDS, extrasaction="ignore")
+        writer = csv.DictWriter(f, fieldnames=fields, extrasaction="ignore")
         if new:
             writer.writeheader()
         for budget in args.budgets:
