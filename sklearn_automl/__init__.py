@@ -1,7 +1,7 @@
 """sklearn_automl: AutoML that is a scikit-learn estimator all the way down."""
 
+from ._dask import DaskExecutor
 from ._estimators import AutoMLClassifier, AutoMLRegressor
-from ._execution import DaskExecutor
 from ._history import TrialResult
 from ._persistence import ModelVersionWarning, load, trusted_types
 from ._progress import StopSearch

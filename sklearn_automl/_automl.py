@@ -28,8 +28,9 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
 from ._budget import FALLBACK_SHARE, MEMBER_KILL_MARGIN, Budget
 from ._checkpoint import open_checkpoint, stored_or_new_seed
+from ._dask import DaskExecutor
 from ._engine import SearchLoop
-from ._execution import DaskExecutor, make_executor
+from ._execution import make_executor
 from ._fitted import FittedSearchMixin
 from ._metalearning import initial_configs
 from ._objectives import Objectives
