@@ -84,3 +84,17 @@ def test_importing_space_imports_neither_nas_nor_torch():
         timeout=300,
     ).stdout
     assert json.loads(out.strip().splitlines()[-1]) == []
+
+
+def test_dask_executor_still_resolves_at_its_old_module():
+    # it moved from _execution to _dask: pickles and imports naming the old
+    # module (an AutoML pickled with executor=DaskExecutor(...)) still load
+    import pickle
+
+    from sklearn_automl import DaskExecutor, _execution
+
+    assert _execution.DaskExecutor is DaskExecutor
+    old = pickle.dumps(DaskExecutor, protocol=0).replace(b"sklearn_automl._dask",
+                                             b"sklearn_automl._execution")
+    assert b"sklearn_automl._execution" in old
+    assert pickle.loads(old) is DaskExecutor
