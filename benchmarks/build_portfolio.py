@@ -207,8 +207,11 @@ def main(argv=None):
     p.add_argument("--size", type=int, default=8)
     p.add_argument("--trial-limit", type=float, default=8.0)
     p.add_argument("--build-only", action="store_true")
+    p.add_argument("--datasets", type=Path, default=RUNS / "datasets.json",
+                   help="build datasets to run (default: portfolio_runs/datasets.json; "
+                        "portfolio_runs/datasets_v2.json is issue 19's list)")
     args = p.parse_args(argv)
-    spec = json.loads((RUNS / "datasets.json").read_text())
+    spec = json.loads(args.datasets.read_text())
     check_not_dev_suite(spec["datasets"])
     cand_path = RUNS / "candidates.json"
     if cand_path.exists():
