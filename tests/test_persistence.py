@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 import sklearn
 from conftest import MajorityClassifier
+from pickle_inspection import untrusted
 
 from sklearn_automl import (
     AutoMLClassifier,
@@ -15,7 +16,6 @@ from sklearn_automl import (
     ModelVersionWarning,
     _persistence,
     load,
-    trusted_types,
 )
 
 
@@ -67,16 +67,11 @@ def test_bad_format_is_a_clear_error(tmp_path):
         load(tmp_path / "x", format="pickle")
 
 
-def _untrusted(path):
-    sio = pytest.importorskip("skops.io")
-    return [t for t in sio.get_untrusted_types(file=path) if t not in trusted_types()]
-
-
 def test_skops_round_trip_needs_no_other_type(fitted, tmp_path):
     sio = pytest.importorskip("skops.io")
     model, X, _ = fitted
     sio.dump(model, tmp_path / "m.skops")
-    assert _untrusted(tmp_path / "m.skops") == []
+    assert untrusted(tmp_path / "m.skops") == []
     loaded = load(tmp_path / "m.skops", format="skops")
     np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
     pd.testing.assert_frame_equal(loaded.leaderboard_, model.leaderboard_)
@@ -90,14 +85,14 @@ def test_skops_lists_only_the_users_own_estimator(tmp_path):
                           estimators=["hist_gradient_boosting", "random_forest"],
                           ensemble_size=0, cv=2).fit(X, y)
     sio.dump(reg, tmp_path / "r.skops")
-    assert _untrusted(tmp_path / "r.skops") == []
+    assert untrusted(tmp_path / "r.skops") == []
     np.testing.assert_array_equal(load(tmp_path / "r.skops", format="skops").predict(X),
                                   reg.predict(X))
     clf = AutoMLClassifier(time_budget=None, max_trials=1, ensemble_size=0,
                            estimators=[("mine", MajorityClassifier(), {})]).fit(
                                X, y > 0)
     sio.dump(clf, tmp_path / "c.skops")
-    assert _untrusted(tmp_path / "c.skops") == ["conftest.MajorityClassifier"]
+    assert untrusted(tmp_path / "c.skops") == ["conftest.MajorityClassifier"]
     with pytest.raises(Exception, match="MajorityClassifier"):
         load(tmp_path / "c.skops", format="skops")
     loaded = load(tmp_path / "c.skops", format="skops",

@@ -2,7 +2,6 @@
 
 import io
 import pickle
-import pickletools
 
 import numpy as np
 import pytest
@@ -12,29 +11,14 @@ torch = pytest.importorskip("torch")
 pytest.importorskip("skorch")
 sio = pytest.importorskip("skops.io")
 
-from sklearn_automl import load, trusted_types
+from pickle_inspection import pickle_globals, untrusted
+
+from sklearn_automl import load
 from sklearn_automl.nas import NASClassifier, NASRegressor, ReinforceSearch
 from sklearn_automl.nas._netplan import PROXY_BATCH
 from sklearn_automl.space import Categorical, SearchSpace
 
 SEARCH = {"time_budget": None, "device": "cpu", "n_jobs": 1, "random_state": 0}
-
-
-def _untrusted(path):
-    return [t for t in sio.get_untrusted_types(file=path) if t not in trusted_types()]
-
-
-def _globals(blob):
-    """The ``module.name`` of every class or function a pickle refers to."""
-    names, strings = [], []
-    for op, arg, _ in pickletools.genops(blob):
-        if op.name in ("SHORT_BINUNICODE", "BINUNICODE", "UNICODE"):
-            strings.append(arg)
-        elif op.name == "STACK_GLOBAL":
-            names.append(".".join(strings[-2:]))
-        elif op.name == "GLOBAL":
-            names.append(arg.replace(" ", "."))
-    return names
 
 
 def _arrays(obj):
@@ -71,7 +55,7 @@ def test_a_fitted_cnn_search_round_trips_through_skops(screened_search, images, 
     nas = screened_search
     assert nas.space_kind_ == "cnn" and nas.proxy_ == "synflow"
     sio.dump(nas, tmp_path / "nas.skops")
-    assert _untrusted(tmp_path / "nas.skops") == []
+    assert untrusted(tmp_path / "nas.skops") == []
     loaded = load(tmp_path / "nas.skops", format="skops")
     np.testing.assert_array_equal(loaded.predict_proba(X), nas.predict_proba(X))
     np.testing.assert_array_equal(loaded.predict(X), nas.predict(X))
@@ -108,12 +92,12 @@ def test_the_reinforce_controller_pickles_as_plain_data(tmp_path):
         c = controller.ask()
         controller.tell(c, c["a"] + c["b"])
     blob = pickle.dumps(controller)
-    assert not [r for r in _globals(blob) if r.split(".")[0] == "torch"]
+    assert not [r for r in pickle_globals(blob) if r.split(".")[0] == "torch"]
     rng = torch.random.get_rng_state()
     copies = [pickle.loads(blob)]
     assert torch.equal(torch.random.get_rng_state(), rng)  # caller's stream untouched
     sio.dump(controller, tmp_path / "controller.skops")
-    assert _untrusted(tmp_path / "controller.skops") == []
+    assert untrusted(tmp_path / "controller.skops") == []
     copies.append(load(tmp_path / "controller.skops", format="skops"))
     # the copies go on exactly as the original: same policy, Adam state, sampling
     runs = []
@@ -140,7 +124,7 @@ def test_tabular_searches_round_trip_through_skops(strategy, tmp_path):
         nas = NASRegressor(strategy=strategy, max_trials=2, max_epochs=1, **SEARCH)
     nas.fit(X, y)
     sio.dump(nas, tmp_path / "nas.skops")
-    assert _untrusted(tmp_path / "nas.skops") == []
+    assert untrusted(tmp_path / "nas.skops") == []
     loaded = load(tmp_path / "nas.skops", format="skops")
     np.testing.assert_array_equal(loaded.predict(X), nas.predict(X))
     assert type(loaded.searcher_) is type(nas.searcher_)

@@ -1,7 +1,6 @@
 """Persistence of the neural networks: plain numpy state, skops with no torch type."""
 
 import pickle
-import pickletools
 import warnings
 
 import numpy as np
@@ -12,27 +11,12 @@ torch = pytest.importorskip("torch")
 pytest.importorskip("skorch")
 sio = pytest.importorskip("skops.io")
 
-from sklearn_automl import AutoMLClassifier, AutoMLRegressor, load, trusted_types
+from pickle_inspection import pickle_globals, untrusted
+
+from sklearn_automl import AutoMLClassifier, AutoMLRegressor, load
 from sklearn_automl.nas import CNNNetClassifier, MLPNetClassifier, MLPNetRegressor
 
 FAST = {"max_epochs": 3, "device": "cpu", "n_jobs": 1, "random_state": 0}
-
-
-def _untrusted(path):
-    return [t for t in sio.get_untrusted_types(file=path) if t not in trusted_types()]
-
-
-def _globals(blob):
-    """The ``module.name`` of every class or function a pickle refers to."""
-    names, strings = [], []
-    for op, arg, _ in pickletools.genops(blob):
-        if op.name in ("SHORT_BINUNICODE", "BINUNICODE", "UNICODE"):
-            strings.append(arg)
-        elif op.name == "STACK_GLOBAL":
-            names.append(".".join(strings[-2:]))
-        elif op.name == "GLOBAL":
-            names.append(arg.replace(" ", "."))
-    return names
 
 
 def _nets(estimator):
@@ -54,7 +38,7 @@ def test_a_pickled_net_holds_no_torch_object_and_predicts_the_same():
     X, y = make_classification(80, 5, random_state=0)
     clf = MLPNetClassifier(categorical_features=None, **FAST).fit(X, y)
     blob = pickle.dumps(clf)
-    refs = _globals(blob)
+    refs = pickle_globals(blob)
     assert "sklearn_automl.nas._estimators.MLPNetClassifier" in refs
     assert not [r for r in refs if r.split(".")[0] in ("torch", "skorch")], refs
     rng = torch.random.get_rng_state()
@@ -77,7 +61,7 @@ def test_skops_stores_nets_with_only_the_librarys_types(tmp_path):
     sio.dump(reg, tmp_path / "reg.skops")
     assert sio.get_untrusted_types(file=tmp_path / "reg.skops") == [
         "sklearn_automl.nas._estimators.MLPNetRegressor"]
-    assert _untrusted(tmp_path / "reg.skops") == []
+    assert untrusted(tmp_path / "reg.skops") == []
     loaded = load(tmp_path / "reg.skops", format="skops")
     np.testing.assert_array_equal(loaded.predict(X), reg.predict(X))
 
@@ -86,7 +70,7 @@ def test_skops_stores_nets_with_only_the_librarys_types(tmp_path):
     cnn = CNNNetClassifier(channels=4, n_stages=2, cell=(("sep_conv3x3", 0),),
                            early_stopping=None, **FAST).fit(images, labels)
     sio.dump(cnn, tmp_path / "cnn.skops")
-    assert _untrusted(tmp_path / "cnn.skops") == []
+    assert untrusted(tmp_path / "cnn.skops") == []
     loaded = load(tmp_path / "cnn.skops", format="skops")
     assert loaded.input_shape_ == cnn.input_shape_ == (1, 8, 8)
     np.testing.assert_array_equal(loaded.predict_proba(images), cnn.predict_proba(images))
@@ -123,7 +107,7 @@ def test_automl_with_neural_members_round_trips_through_skops(task, tmp_path):
     model.fit(X, y)
     assert _nets(model.best_estimator_), model.best_estimator_
     sio.dump(model, tmp_path / "m.skops")
-    assert _untrusted(tmp_path / "m.skops") == []
+    assert untrusted(tmp_path / "m.skops") == []
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # same versions: no warning at all
         loaded = load(tmp_path / "m.skops", format="skops")
