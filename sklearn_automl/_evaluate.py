@@ -8,6 +8,7 @@ the estimator does (raise, return garbage scores), the outcome is a
 from __future__ import annotations
 
 import contextlib
+import inspect
 import math
 import signal
 import sys
@@ -293,9 +294,11 @@ def evaluate(
                 if deadline is not None and time.monotonic() > deadline:
                     raise _TrialTimeout
                 est = clone(estimator)
-                if deadline is not None:  # per fold left: the networks' max_time
-                    bound_training_time(est, TRAINING_SHARE * (
-                        deadline - time.monotonic()) / (n_folds - k))
+                fold_time = None
+                if deadline is not None:  # per fold left: the networks' max_time,
+                    fold_time = TRAINING_SHARE * (  # and early stopping's
+                        deadline - time.monotonic()) / (n_folds - k)
+                    bound_training_time(est, fold_time)
                 X_tr, X_te = _safe_indexing(X, train), _safe_indexing(X, test)
                 y_tr, y_te = _safe_indexing(y, train), _safe_indexing(y, test)
                 ts = time.monotonic()
@@ -303,7 +306,8 @@ def evaluate(
                     est.fit(X_tr, y_tr)
                 else:
                     iterations.append(_fit_stopping(
-                        est, early_stopping, X_tr, y_tr, X_te, y_te, classes))
+                        est, early_stopping, X_tr, y_tr, X_te, y_te, classes,
+                        max_time=fold_time))
                     n_trained.append(len(train))
                 tf = time.monotonic()
                 result.fit_time += tf - ts
@@ -344,15 +348,17 @@ def evaluate(
     return result
 
 
-def _fit_stopping(est, stopping, X_tr, y_tr, X_val, y_val, classes):
+def _fit_stopping(est, stopping, X_tr, y_tr, X_val, y_val, classes, max_time=None):
     """Fit ``est`` with early stopping on the validation rows; the best count.
 
     A pipeline's steps before the last are fitted on the training rows (as
     ``Pipeline.fit`` fits them) and transform the validation rows once; the
-    last step is fitted by ``stopping``. Validation rows of a class that the
-    training rows lack are left out of the stopping set (a model cannot
-    encode that label); with none left, the model trains to its cap.
+    last step is fitted by ``stopping``, within what is left of ``max_time``
+    seconds after them. Validation rows of a class that the training rows
+    lack are left out of the stopping set (a model cannot encode that
+    label); with none left, the model trains to its cap.
     """
+    start = time.monotonic()
     model = est
     if hasattr(est, "steps"):
         if len(est.steps) > 1:
@@ -368,7 +374,18 @@ def _fit_stopping(est, stopping, X_tr, y_tr, X_val, y_val, classes):
         if not seen.all():
             keep = np.flatnonzero(seen)
             X_val, y_val = _safe_indexing(X_val, keep), _safe_indexing(y_val, keep)
-    return int(stopping.fit(model, X_tr, y_tr, X_val, y_val))
+    if max_time is None or not _takes_max_time(stopping):
+        return int(stopping.fit(model, X_tr, y_tr, X_val, y_val))
+    left = max_time - (time.monotonic() - start)
+    return int(stopping.fit(model, X_tr, y_tr, X_val, y_val, max_time=left))
+
+
+def _takes_max_time(stopping):
+    """Whether ``stopping.fit`` has a ``max_time`` parameter (user subclasses may not)."""
+    try:
+        return "max_time" in inspect.signature(stopping.fit).parameters
+    except (TypeError, ValueError):
+        return False
 
 
 def _param_name(estimator, param):

@@ -188,14 +188,110 @@ def test_a_class_missing_from_a_training_fold_is_left_out_of_the_stopping_set():
     assert len(res.iterations) == 1
 
 
-def test_the_deadline_still_stops_a_trial_that_stops_early():
+def test_a_trial_that_stops_early_ends_in_its_deadline_with_a_score():
+    """Each fold's training stops at its share of the time left, as an early
+    stop: the trial is scored instead of timing out with nothing."""
+    X, y = make_regression(n_samples=2000, n_features=20, random_state=0)
+    est = LGBMRegressor(n_estimators=100_000, learning_rate=1e-4, verbose=-1,
+                        n_jobs=1)
+    start = time.monotonic()
+    deadline = start + 3.0
+    res = evaluate(est, X, y, list(KFold(3).split(X)), get_scorer("r2"),
+                   deadline=deadline, early_stopping=LightGBMStopping())
+    assert time.monotonic() < deadline
+    assert res.status == "ok", res.error
+    # at learning rate 1e-4 every round improves: time, not patience, stopped it
+    assert len(res.iterations) == 3
+    assert all(1 <= it < 100_000 for it in res.iterations)
+    assert res.refit_params["n_estimators"] >= 1
+
+
+class _NoTimeLimit(LightGBMStopping):
+    """A user's subclass written before ``fit`` took ``max_time``."""
+
+    def fit(self, estimator, X, y, X_val, y_val):
+        return super().fit(estimator, X, y, X_val, y_val)
+
+
+def test_the_deadline_still_stops_a_stopping_rule_without_max_time():
     X, y = make_regression(n_samples=2000, n_features=20, random_state=0)
     est = LGBMRegressor(n_estimators=100_000, learning_rate=1e-4, verbose=-1,
                         n_jobs=1)
     res = evaluate(est, X, y, list(KFold(3).split(X)), get_scorer("r2"),
-                   deadline=time.monotonic() + 0.5, early_stopping=LightGBMStopping())
+                   deadline=time.monotonic() + 0.5, early_stopping=_NoTimeLimit())
     assert res.status == "timeout"
     assert res.refit_params == {}
+
+
+@pytest.mark.filterwarnings("ignore:.*eval_set.*deprecated")
+def test_lightgbm_stopping_matches_lightgbm_early_stopping(regression):
+    """The callback that also stops in time stops where lightgbm's own does."""
+    import lightgbm
+
+    X, y = regression
+    for rounds, cap in [(5, 2000), (50, 2000), (50, 30)]:  # patience, and the cap
+        ours = LGBMRegressor(n_estimators=cap, learning_rate=0.3, verbose=-1)
+        best = LightGBMStopping(rounds=rounds).fit(ours, X[:200], y[:200], X[200:],
+                                                   y[200:])
+        ref = LGBMRegressor(n_estimators=cap, learning_rate=0.3, verbose=-1)
+        ref.fit(X[:200], y[:200], eval_set=[(X[200:], y[200:])],
+                callbacks=[lightgbm.early_stopping(rounds, verbose=False)])
+        assert best == ref.best_iteration_
+        assert ours.booster_.num_trees() == ref.booster_.num_trees()
+        np.testing.assert_allclose(ours.predict(X), ref.predict(X))
+
+
+@pytest.mark.parametrize("model", ["lightgbm", "hist_gradient_boosting", "catboost"])
+def test_max_time_stops_training_and_keeps_a_model(regression, model):
+    """With no time at all, training stops at its first check (one iteration;
+    HistGradientBoosting's first block) and the model predicts."""
+    X, y = regression
+    if model == "lightgbm":
+        est, stopping = LGBMRegressor(n_estimators=5000, verbose=-1), LightGBMStopping()
+        first = 1
+    elif model == "hist_gradient_boosting":
+        from sklearn.ensemble import HistGradientBoostingRegressor
+
+        est = HistGradientBoostingRegressor(max_iter=5000, learning_rate=0.01,
+                                            early_stopping=False)
+        stopping, first = HistGradientBoostingStopping(), 32
+    else:
+        pytest.importorskip("catboost")
+        from sklearn_automl.space._catboost import (
+            CatBoostSklearnRegressor,
+            CatBoostStopping,
+        )
+
+        est = CatBoostSklearnRegressor(iterations=5000, learning_rate=0.01,
+                                       thread_count=1)
+        stopping, first = CatBoostStopping(), 1
+    best = stopping.fit(est, X[:200], y[:200], X[200:], y[200:], max_time=0.0)
+    assert best == first
+    assert est.get_params()[stopping.param] == 5000  # the cap, as given
+    assert np.isfinite(est.predict(X[200:])).all()
+
+
+@pytest.mark.parametrize("learning_rate", [0.5, 0.01])  # stops early; runs to the cap
+def test_hist_gradient_boosting_in_blocks_is_the_same_model(regression, learning_rate):
+    """Training in blocks (under a time limit) trains what one fit trains."""
+    from sklearn.ensemble import HistGradientBoostingRegressor
+
+    X, y = regression
+
+    def fit(max_time):
+        est = HistGradientBoostingRegressor(max_iter=300, learning_rate=learning_rate,
+                                            early_stopping=False, random_state=0)
+        best = HistGradientBoostingStopping().fit(est, X[:200], y[:200], X[200:],
+                                                  y[200:], max_time=max_time)
+        return est, best
+
+    (one, best_one), (blocks, best_blocks) = fit(None), fit(1e6)
+    assert best_one == best_blocks
+    assert one.n_iter_ == blocks.n_iter_
+    assert (one.n_iter_ < 300) == (learning_rate == 0.5)
+    assert blocks.max_iter == 300 and blocks.warm_start is False
+    np.testing.assert_allclose(one.validation_score_, blocks.validation_score_)
+    np.testing.assert_allclose(one.predict(X), blocks.predict(X))
 
 
 def test_checkpoint_keeps_iterations_and_refit_params(tmp_path):

@@ -20,6 +20,7 @@ import contextlib
 import numbers
 import signal
 import threading
+import time
 
 import catboost
 import numpy as np
@@ -79,6 +80,16 @@ def _keep_alarm_errors():
         yield raised
     finally:
         signal.signal(signal.SIGALRM, original)
+
+
+class _TimeLimit:
+    """CatBoost callback: stop after the iteration that passes ``max_time`` seconds."""
+
+    def __init__(self, max_time):
+        self.stop_at = time.monotonic() + max(float(max_time), 0.0)
+
+    def after_iteration(self, info):  # False stops the training
+        return time.monotonic() < self.stop_at
 
 
 def _category_codes(column):
@@ -214,7 +225,7 @@ class _CatBoostBase(BaseEstimator):
         self.best_iteration_ = None
         return self
 
-    def _fit(self, X, y, sample_weight, eval_set, early_stopping_rounds):
+    def _fit(self, X, y, sample_weight, eval_set, early_stopping_rounds, max_time):
         self._fit_shape(X)
         model = self._catboost_class(**self._catboost_params(self.cat_features_))
         data = self._data(X)
@@ -225,6 +236,8 @@ class _CatBoostBase(BaseEstimator):
             kwargs["use_best_model"] = True
             if early_stopping_rounds is not None:
                 kwargs["early_stopping_rounds"] = int(early_stopping_rounds)
+        if max_time is not None:
+            kwargs["callbacks"] = [_TimeLimit(max_time)]
         with _keep_alarm_errors() as raised:
             try:
                 model.fit(data, y, sample_weight=sample_weight, **kwargs)
@@ -329,7 +342,8 @@ class CatBoostSklearnClassifier(ClassifierMixin, _CatBoostBase):
 
     _catboost_class = catboost.CatBoostClassifier
 
-    def fit(self, X, y, sample_weight=None, eval_set=None, early_stopping_rounds=None):
+    def fit(self, X, y, sample_weight=None, eval_set=None, early_stopping_rounds=None,
+            max_time=None):
         """Fit CatBoost on ``(X, y)``.
 
         Parameters
@@ -343,6 +357,10 @@ class CatBoostSklearnClassifier(ClassifierMixin, _CatBoostBase):
         early_stopping_rounds : int, optional
             With ``eval_set``: stop after this many iterations without an
             improvement of the validation loss.
+        max_time : float, optional
+            Seconds the training may take: it stops after the iteration
+            that passes them (with ``eval_set``, keeping the best iteration
+            so far).
 
         Returns
         -------
@@ -355,7 +373,8 @@ class CatBoostSklearnClassifier(ClassifierMixin, _CatBoostBase):
             return self._fit_constant(X)
         if eval_set is not None:
             eval_set = (eval_set[0], encoder.transform(np.asarray(eval_set[1])))
-        return self._fit(X, codes, sample_weight, eval_set, early_stopping_rounds)
+        return self._fit(X, codes, sample_weight, eval_set, early_stopping_rounds,
+                         max_time)
 
     def predict_proba(self, X):
         """Class probabilities, columns in ``classes_`` order.
@@ -448,7 +467,8 @@ class CatBoostSklearnRegressor(RegressorMixin, _CatBoostBase):
 
     _catboost_class = catboost.CatBoostRegressor
 
-    def fit(self, X, y, sample_weight=None, eval_set=None, early_stopping_rounds=None):
+    def fit(self, X, y, sample_weight=None, eval_set=None, early_stopping_rounds=None,
+            max_time=None):
         """Fit CatBoost on ``(X, y)``.
 
         Parameters
@@ -462,6 +482,10 @@ class CatBoostSklearnRegressor(RegressorMixin, _CatBoostBase):
         early_stopping_rounds : int, optional
             With ``eval_set``: stop after this many iterations without an
             improvement of the validation loss.
+        max_time : float, optional
+            Seconds the training may take: it stops after the iteration
+            that passes them (with ``eval_set``, keeping the best iteration
+            so far).
 
         Returns
         -------
@@ -474,7 +498,8 @@ class CatBoostSklearnRegressor(RegressorMixin, _CatBoostBase):
             return self._fit_constant(X)
         if eval_set is not None:
             eval_set = (eval_set[0], np.asarray(eval_set[1], dtype=float))
-        return self._fit(X, y, sample_weight, eval_set, early_stopping_rounds)
+        return self._fit(X, y, sample_weight, eval_set, early_stopping_rounds,
+                         max_time)
 
     def predict(self, X):
         """Predicted values.
@@ -504,8 +529,9 @@ class CatBoostStopping(EarlyStopping):
     def __init__(self, param="iterations", *, rounds=50):
         super().__init__(param, rounds=rounds)
 
-    def fit(self, estimator, X, y, X_val, y_val):
-        estimator.fit(X, y, eval_set=(X_val, y_val), early_stopping_rounds=self.rounds)
+    def fit(self, estimator, X, y, X_val, y_val, max_time=None):
+        estimator.fit(X, y, eval_set=(X_val, y_val), early_stopping_rounds=self.rounds,
+                      max_time=max_time)
         cap = estimator.get_params()[self.param]
         best = estimator.best_iteration_
         return max(1, min(best, cap)) if best else cap

@@ -7,11 +7,18 @@ trained on the fold's training rows and stopped on its validation rows (the
 same rows it is scored on); the refit on all rows then uses a fixed count
 derived from the folds' (:meth:`EarlyStopping.refit_count`), so the final
 model, its parameters and the exported code train without a validation set.
+
+A fit may also be given ``max_time``: training then stops when that many
+seconds have passed, as if early stopping had stopped it there (the model
+keeps its best iteration so far). A trial on data too big for its time thus
+still ends with a model that can be scored, not with a timeout.
 """
 
 from __future__ import annotations
 
+import math
 import numbers
+import time
 import warnings
 
 import numpy as np
@@ -50,7 +57,7 @@ class EarlyStopping:
     def __repr__(self):
         return f"{type(self).__name__}({self.param!r}, rounds={self.rounds})"
 
-    def fit(self, estimator, X, y, X_val, y_val):
+    def fit(self, estimator, X, y, X_val, y_val, max_time=None):
         """Fit ``estimator`` on ``(X, y)``, stopping on ``(X_val, y_val)``.
 
         Parameters
@@ -61,6 +68,11 @@ class EarlyStopping:
             The (featurized) training rows.
         X_val, y_val : array-like
             The (featurized) validation rows.
+        max_time : float, optional
+            Seconds the training may take: past them it stops as an early
+            stop would, keeping the best iteration so far. ``None``: no
+            limit. (A subclass whose ``fit`` lacks this parameter is called
+            without it.)
 
         Returns
         -------
@@ -96,21 +108,60 @@ class EarlyStopping:
         return max(1, round(float(np.mean(iterations * n_total / n_train))))
 
 
+def _stop_time(max_time):
+    """``time.monotonic()`` past which training stops (``None``: never)."""
+    if max_time is None or not math.isfinite(max_time):
+        return None
+    return time.monotonic() + max(float(max_time), 0.0)
+
+
+class _LightGBMCallback:
+    """LightGBM callback: early stopping on the first validation metric, in time.
+
+    As ``lightgbm.early_stopping(rounds)`` (strict improvement, the best
+    iteration kept at the cap too), and it also stops at ``stop_at``.
+    """
+
+    order = 30
+    before_iteration = False
+
+    def __init__(self, rounds, stop_at):
+        self.rounds = rounds
+        self.stop_at = stop_at
+        self.best = None
+        self.best_iteration = 0
+        self.best_results = None
+
+    def __call__(self, env):
+        from lightgbm.callback import EarlyStopException
+
+        results = env.evaluation_result_list
+        if not results:  # no validation set: nothing to stop on
+            return
+        value, higher = results[0][2], results[0][3]
+        if self.best is None or (value > self.best if higher else value < self.best):
+            self.best, self.best_iteration, self.best_results = (
+                value, env.iteration, list(results))
+        if (env.iteration - self.best_iteration >= self.rounds
+                or env.iteration == env.end_iteration - 1
+                or (self.stop_at is not None and time.monotonic() >= self.stop_at)):
+            raise EarlyStopException(self.best_iteration, self.best_results)
+
+
 class LightGBMStopping(EarlyStopping):
-    """LightGBM: the validation rows as eval set, ``lightgbm.early_stopping``.
+    """LightGBM: the validation rows as eval set, stopped by a callback.
 
     The validation loss is the objective's default metric (l2, binary or
-    multiclass log loss); the fitted model predicts with its
-    ``best_iteration_`` trees.
+    multiclass log loss); training stops after :attr:`rounds` iterations
+    without a strict improvement, or at ``max_time``, and the fitted model
+    predicts with its ``best_iteration_`` trees.
     """
 
     def __init__(self, param="n_estimators", *, rounds=50):
         super().__init__(param, rounds=rounds)
 
-    def fit(self, estimator, X, y, X_val, y_val):
-        import lightgbm
-
-        callbacks = [lightgbm.early_stopping(self.rounds, verbose=False)]
+    def fit(self, estimator, X, y, X_val, y_val, max_time=None):
+        callbacks = [_LightGBMCallback(self.rounds, _stop_time(max_time))]
         # eval_set, deprecated in lightgbm 4.7 for eval_X / eval_y: there
         # LGBMClassifier label-encodes eval_set only (string labels fail)
         with warnings.catch_warnings():
@@ -119,6 +170,10 @@ class LightGBMStopping(EarlyStopping):
         cap = estimator.get_params()[self.param]
         best = int(getattr(estimator, "best_iteration_", 0) or 0)
         return max(1, min(best, cap)) if best else cap
+
+
+#: iterations of HistGradientBoosting's first block under a time limit
+_HGB_FIRST_BLOCK = 32
 
 
 class HistGradientBoostingStopping(EarlyStopping):
@@ -130,14 +185,45 @@ class HistGradientBoostingStopping(EarlyStopping):
     the refit trains exactly the recorded count on all rows. The best count
     is the argmax of ``validation_score_``; the trial's model itself keeps
     the up to ``rounds`` iterations it ran past it.
+
+    With ``max_time`` the model trains in blocks (``warm_start``; the same
+    model as one fit): a first block of 32 iterations, then blocks as long
+    as all before them, each shortened to what the time left allows at the
+    measured seconds per iteration. The estimator has no callback to stop
+    it inside a block.
     """
 
     def __init__(self, param="max_iter", *, rounds=20):
         super().__init__(param, rounds=rounds)
 
-    def fit(self, estimator, X, y, X_val, y_val):
+    def fit(self, estimator, X, y, X_val, y_val, max_time=None):
         estimator.set_params(early_stopping=True, n_iter_no_change=self.rounds)
-        estimator.fit(X, y, X_val=X_val, y_val=y_val)
+        stop_at = _stop_time(max_time)
+        if stop_at is None:
+            estimator.fit(X, y, X_val=X_val, y_val=y_val)
+        else:
+            self._fit_in_blocks(estimator, X, y, X_val, y_val, stop_at)
         scores = np.asarray(estimator.validation_score_, dtype=float)
         # entry 0 is the model before the first iteration
         return max(1, int(np.argmax(scores[1:])) + 1) if scores.size > 1 else 1
+
+    def _fit_in_blocks(self, estimator, X, y, X_val, y_val, stop_at):
+        cap = int(estimator.get_params()[self.param])
+        warm = estimator.get_params()["warm_start"]
+        start = time.monotonic()
+        done, block = 0, min(cap, _HGB_FIRST_BLOCK)
+        try:
+            estimator.set_params(warm_start=True)
+            while True:
+                estimator.set_params(**{self.param: done + block})
+                estimator.fit(X, y, X_val=X_val, y_val=y_val)
+                if estimator.n_iter_ < done + block or estimator.n_iter_ >= cap:
+                    return  # stopped early, or at the cap
+                done = estimator.n_iter_
+                per_iteration = (time.monotonic() - start) / done
+                affordable = int((stop_at - time.monotonic()) / per_iteration)
+                block = min(cap - done, done, affordable)
+                if block < 1:
+                    return  # out of time: keep what was trained
+        finally:  # the parameters as given; n_iter_ tells what was trained
+            estimator.set_params(warm_start=warm, **{self.param: cap})
