@@ -17,7 +17,8 @@ a decision. The rules, in one place (the user guide repeats them):
   submitted, and within ``trial_timeout``; the ``"auto"`` timeout applies
   once some trial has succeeded (before that, the first trials may use all
   the search time: on big data and small budgets a validated model beats a
-  stream of timeouts); a trial
+  stream of timeouts; the families that stop early get it at once, since
+  they stop in time with a model to score); a trial
   predicted (from its family's measured cost) to overrun is skipped. While
   no trial has succeeded, :data:`FALLBACK_SHARE` of the budget is kept for
   fitting the fallback baseline.

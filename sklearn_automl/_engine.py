@@ -58,7 +58,9 @@ class SearchLoop:
         Seconds one trial may run.
     timeout_after_success : bool
         Apply ``trial_timeout`` only once a trial has succeeded (the
-        ``"auto"`` timeout: the first trials may use the search's time).
+        ``"auto"`` timeout: the first trials may use the search's time),
+        except to the families that stop early: they stop in time as well
+        and end with a model that can be scored.
     n_threads : int
         Threads per trial (before each family's own limit).
     model_seed : int
@@ -353,9 +355,13 @@ class SearchLoop:
             config, random_state=self.model_seed, n_jobs=threads,
             iteration_fraction=iterations,
         )
+        stopping = getattr(plan.components[family], "early_stopping", None)
         timeout = self.trial_timeout
-        if self.timeout_after_success and not self.history.successful:
-            timeout = None  # the first trials may use the search's time (Budget)
+        if self.timeout_after_success and not self.history.successful and (
+                stopping is None):
+            # the first trials may use the search's time (Budget); not those
+            # that stop early: they stop in time too, with a model to score
+            timeout = None
         deadline = self.budget.trial_deadline(search_deadline, timeout)
         task = {
             "estimator": pipeline, "trial_id": trial_id, "config": config,
@@ -363,7 +369,6 @@ class SearchLoop:
             "n_threads": threads, "row_fraction": rows, "fidelity": job.fidelity,
             "max_folds": n_folds,
         }
-        stopping = getattr(plan.components[family], "early_stopping", None)
         if stopping is not None:  # each fold stops on its validation rows
             task["early_stopping"] = stopping
         return task

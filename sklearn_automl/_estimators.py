@@ -151,8 +151,10 @@ class AutoMLClassifier(ClassifierMixin, BaseAutoML):
         ``"timeout"``. ``"auto"``: a quarter of ``time_budget`` (none
         without a budget), applied once some trial has succeeded: until
         then the first trials may use the search's whole time, so that big
-        data under a small budget still yields a validated model. Every
-        trial also stops at the budget's end.
+        data under a small budget still yields a validated model. The
+        families that stop early (see :ref:`early_stopping`) get it from
+        their first trial on: they stop in time with a model to score.
+        Every trial also stops at the budget's end.
     trial_memory_limit : float or None, default=None
         Megabytes a trial may allocate on top of what its worker holds; a
         trial over it is stopped (``MemoryError`` under an address-space

@@ -212,6 +212,17 @@ def test_trial_timeout_auto_is_a_share_of_the_budget(binary_data, params, first,
             assert task["seconds_left"] == pytest.approx(expected, abs=1.0)
 
 
+def test_trial_timeout_auto_applies_at_once_to_families_that_stop_early(binary_data):
+    """They stop in time (as an early stop) and are scored: no first-trial grace."""
+    X, y = binary_data
+    ex = _Recording()
+    AutoMLClassifier(max_trials=2, time_budget=40, executor=ex, estimators=["lightgbm"],
+                     cv=2, random_state=0).fit(X, y)
+    assert len(ex.tasks) == 2
+    for task in ex.tasks:  # the first one too (other families: 36 s, see above)
+        assert task["seconds_left"] == pytest.approx(10.0, abs=1.0)
+
+
 @pytest.mark.parametrize("schedule", ["successive_halving", "asha"])
 def test_parallel_workers_drive_multi_fidelity_schedules(binary_data, schedule):
     """Schedulers that wait for promotions (next_job() -> None) with 2 workers."""
