@@ -45,7 +45,9 @@ def load(paths):
     df = pd.concat([pd.read_csv(p) for p in paths], ignore_index=True)
     df["budget"] = df["budget"].astype(float)
     df = df.drop_duplicates(["task", "system", "seed", "budget"], keep="last")
-    for c in ("score", "fit_s", "predict_s", "peak_tree_mb"):
+    if "peak_tree_pss_mb" not in df:  # CSVs begun before the column existed
+        df["peak_tree_pss_mb"] = np.nan
+    for c in ("score", "fit_s", "predict_s", "peak_tree_mb", "peak_tree_pss_mb"):
         df[c] = pd.to_numeric(df[c], errors="coerce")
     return df
 
@@ -118,22 +120,32 @@ def budget_section(df, systems, budget):
             cells.append(f"**{txt}**" if ori.loc[t, s] == best else txt)
         lines.append(f"| {t} | {metric.get(t, '')} | " + " | ".join(cells) + " |")
     ok = sub[sub.status == "ok"]
-    med = ok.groupby("system")[["fit_s", "predict_s", "peak_tree_mb"]].median()
+    med = ok.groupby("system")[["fit_s", "predict_s", "peak_tree_mb",
+                                "peak_tree_pss_mb"]].median()
     mem = ok.pivot_table(index="task", columns="system", values="peak_tree_mb")
+    pss = ok.pivot_table(index="task", columns="system", values="peak_tree_pss_mb")
     lines += ["", ("| system | mean rank | mean normalised | failed runs | median fit s | "
-              "median predict s | median peak tree MB | peak MB / AutoGluon |"),
-              "|---|---|---|---|---|---|---|---|"]
+              "median predict s | median peak tree MB | peak MB / AutoGluon | "
+              "median peak tree PSS MB (tasks) | PSS / AutoGluon's PSS (tasks) |"),
+              "|---|---|---|---|---|---|---|---|---|---|"]
+
+    def ratio_to_autogluon(table, s):
+        if "autogluon" not in table or s not in table:
+            return ""
+        r = (table[s] / table["autogluon"]).dropna()
+        return f"{fmt(r.median(), 3)} ({len(r)})" if len(r) else ""
+
     for s in systems:
         failed = int((sub[sub.system == s].status != "ok").sum())
-        ratio = ""
-        if "autogluon" in mem and s in mem:
-            ratio = fmt((mem[s] / mem["autogluon"]).median(), 3)
+        n_pss = int(pss[s].notna().sum()) if s in pss else 0
         lines.append(
             f"| {s} | {ranks[s].mean():.2f} | {norm[s].mean():.3f} | {failed} | "
             f"{fmt(med.loc[s, 'fit_s'] if s in med.index else np.nan, 3)} | "
             f"{fmt(med.loc[s, 'predict_s'] if s in med.index else np.nan, 3)} | "
             f"{fmt(med.loc[s, 'peak_tree_mb'] if s in med.index else np.nan, 4)} | "
-            f"{ratio} |")
+            f"{ratio_to_autogluon(mem, s).split(' ')[0]} | "
+            + (f"{fmt(med.loc[s, 'peak_tree_pss_mb'], 4)} ({n_pss})" if n_pss else "")
+            + f" | {ratio_to_autogluon(pss, s)} |")
     lines += ["", "Wins / ties / losses of the row's system against the column's:", "",
               "| | " + " | ".join(systems) + " |", "|---|" + "---|" * len(systems)]
     for a in systems:
