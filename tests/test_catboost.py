@@ -280,6 +280,69 @@ def test_the_alarm_handlers_own_exception_comes_out_of_fit():
     assert signal.getsignal(signal.SIGALRM) is previous
 
 
+def _busy(seconds):
+    """Python bytecode for ``seconds`` (where a signal handler can run), as
+    CatBoost's compiled data preparation calls back into numpy."""
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        pass
+
+
+@needs_catboost
+@pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="needs SIGALRM")
+@pytest.mark.parametrize("where", ["fit", "predict"])
+def test_an_alarm_outside_the_training_loop_waits_for_it(monkeypatch, where):
+    """Outside CatBoost's training loop an exception raised by a signal handler
+    is ignored by its compiled code (and the process may crash): the alarm is
+    deferred until the training loop starts, or until CatBoost returns."""
+    import catboost
+
+    from sklearn_automl.space import _catboost as cb
+
+    class Alarm(Exception):
+        pass
+
+    done = []
+
+    class Preparing(catboost.CatBoostRegressor):
+        def fit(self, *args, **kwargs):
+            _busy(0.3)  # the alarm goes off in here
+            done.append("prepared")
+            return super().fit(*args, **kwargs)
+
+        def predict(self, *args, **kwargs):
+            _busy(0.3)
+            done.append("predicted")
+            return super().predict(*args, **kwargs)
+
+    X = np.random.RandomState(0).rand(500, 4)
+    reg = cb.CatBoostSklearnRegressor(iterations=1_000_000 if where == "fit" else 5,
+                                      thread_count=1)
+    if where == "predict":
+        reg.fit(X, X.sum(axis=1))
+    monkeypatch.setattr(cb.CatBoostSklearnRegressor, "_catboost_class", Preparing)
+    if where == "predict":
+        reg.model_.__class__ = Preparing
+
+    def handler(signum, frame):
+        raise Alarm
+
+    previous = signal.signal(signal.SIGALRM, handler)
+    try:
+        with pytest.raises(Alarm):
+            signal.setitimer(signal.ITIMER_REAL, 0.05)
+            if where == "fit":  # raised in the training loop, once it runs
+                reg.fit(X, X.sum(axis=1))
+            else:  # raised as predict returns
+                reg.predict(X)
+                _busy(1.0)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert done == ["prepared" if where == "fit" else "predicted"]
+    assert signal.getsignal(signal.SIGALRM) is previous
+
+
 # ------------------------------------------------------------------- export
 _BLOCKED_RUN = textwrap.dedent(
     """

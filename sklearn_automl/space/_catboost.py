@@ -16,7 +16,6 @@ This module imports catboost at its top; :func:`catboost_available` in
 
 from __future__ import annotations
 
-import contextlib
 import numbers
 import signal
 import threading
@@ -49,47 +48,77 @@ _NAMED = (
 )
 
 
-@contextlib.contextmanager
-def _keep_alarm_errors():
-    """Keep what a SIGALRM handler raises while CatBoost trains.
+#: seconds between retries of an alarm deferred out of CatBoost's C code
+_ALARM_RETRY_S = 0.05
+#: seconds an alarm may be deferred at most (then it is raised anyway)
+_ALARM_GRACE_S = 30.0
 
-    CatBoost runs Python's signal handlers during training and, when one
-    raises, stops and raises ``KeyboardInterrupt`` instead. The handler's
-    own exception (a trial's timeout) is recorded in the yielded list, so
-    that :meth:`fit` can raise it in place of the ``KeyboardInterrupt``.
+
+class _AlarmGuard:
+    """What a SIGALRM handler (a trial's deadline) may do inside CatBoost.
+
+    Inside the training loop CatBoost runs Python's signal handlers and,
+    when one raises, stops and raises ``KeyboardInterrupt``: the handler's
+    own exception is kept in :attr:`raised`, so that the caller can raise it
+    in place of the ``KeyboardInterrupt``. Outside that loop (building the
+    data pools, cutting the model, predicting) CatBoost's compiled code
+    calls back into Python where an exception is *ignored*, and the process
+    may then crash (a segfault seen when a deadline fell into the target's
+    conversion). There the alarm is deferred: re-armed every
+    :data:`_ALARM_RETRY_S` until the guarded block ends or the training
+    loop starts (for at most :data:`_ALARM_GRACE_S`).
     """
-    raised = []
-    original = None
-    if threading.current_thread() is threading.main_thread() and hasattr(
-        signal, "SIGALRM"
-    ):
-        original = signal.getsignal(signal.SIGALRM)
-    if not callable(original):
-        yield raised
-        return
 
-    def handler(signum, frame):
+    def __init__(self):
+        self.raised = []
+        self.training = False
+        self._original = None
+        self._deferred_since = None
+
+    def __enter__(self):
+        if threading.current_thread() is threading.main_thread() and hasattr(
+                signal, "SIGALRM"):
+            original = signal.getsignal(signal.SIGALRM)
+            if callable(original):
+                self._original = original
+                signal.signal(signal.SIGALRM, self._handler)
+        return self
+
+    def __exit__(self, *exc):
+        if self._original is not None:
+            signal.signal(signal.SIGALRM, self._original)
+            if self._deferred_since is not None:  # deliver it now, out of CatBoost
+                signal.setitimer(signal.ITIMER_REAL, 1e-6)
+        return False
+
+    def _handler(self, signum, frame):
+        now = time.monotonic()
+        if not self.training:
+            if self._deferred_since is None:
+                self._deferred_since = now
+            if now - self._deferred_since < _ALARM_GRACE_S:
+                signal.setitimer(signal.ITIMER_REAL, _ALARM_RETRY_S)
+                return
+        self._deferred_since = None
         try:
-            original(signum, frame)
+            self._original(signum, frame)
         except BaseException as exc:
-            raised.append(exc)
+            self.raised.append(exc)
             raise
 
-    signal.signal(signal.SIGALRM, handler)
-    try:
-        yield raised
-    finally:
-        signal.signal(signal.SIGALRM, original)
 
+class _TrainingLoop:
+    """CatBoost callback: marks the training loop for :class:`_AlarmGuard`, and
+    stops after the iteration that passes ``max_time`` seconds (if given)."""
 
-class _TimeLimit:
-    """CatBoost callback: stop after the iteration that passes ``max_time`` seconds."""
-
-    def __init__(self, max_time):
-        self.stop_at = time.monotonic() + max(float(max_time), 0.0)
+    def __init__(self, guard, max_time=None):
+        self.guard = guard
+        self.stop_at = (None if max_time is None
+                        else time.monotonic() + max(float(max_time), 0.0))
 
     def after_iteration(self, info):  # False stops the training
-        return time.monotonic() < self.stop_at
+        self.guard.training = True
+        return self.stop_at is None or time.monotonic() < self.stop_at
 
 
 def _category_codes(column):
@@ -236,15 +265,16 @@ class _CatBoostBase(BaseEstimator):
             kwargs["use_best_model"] = True
             if early_stopping_rounds is not None:
                 kwargs["early_stopping_rounds"] = int(early_stopping_rounds)
-        if max_time is not None:
-            kwargs["callbacks"] = [_TimeLimit(max_time)]
-        with _keep_alarm_errors() as raised:
+        with _AlarmGuard() as guard:
+            kwargs["callbacks"] = [_TrainingLoop(guard, max_time)]
             try:
                 model.fit(data, y, sample_weight=sample_weight, **kwargs)
             except KeyboardInterrupt:
-                if raised:
-                    raise raised[-1] from None
+                if guard.raised:
+                    raise guard.raised[-1] from None
                 raise
+            finally:
+                guard.training = False
         self.model_ = model
         best = model.get_best_iteration() if eval_set is not None else None
         self.best_iteration_ = None if best is None else int(best) + 1
@@ -390,7 +420,8 @@ class CatBoostSklearnClassifier(ClassifierMixin, _CatBoostBase):
         data = self._check_X(X)
         if self.model_ is None:
             return np.ones((np.shape(X)[0], 1))
-        return np.asarray(self.model_.predict_proba(data), dtype=float)
+        with _AlarmGuard():  # no alarm inside CatBoost's code (see there)
+            return np.asarray(self.model_.predict_proba(data), dtype=float)
 
     def predict(self, X):
         """Most probable class of each row.
@@ -515,7 +546,8 @@ class CatBoostSklearnRegressor(RegressorMixin, _CatBoostBase):
         data = self._check_X(X)
         if self.model_ is None:
             return np.full(np.shape(X)[0], self.constant_)
-        return np.asarray(self.model_.predict(data), dtype=float)
+        with _AlarmGuard():  # no alarm inside CatBoost's code (see there)
+            return np.asarray(self.model_.predict(data), dtype=float)
 
 
 class CatBoostStopping(EarlyStopping):
