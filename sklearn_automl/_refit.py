@@ -150,7 +150,7 @@ def refit_final(plan, members, best, *, executor, budget, X, y, task,
     encode = voting and task == "classification"
     tasks = []
     for i, trial in enumerate(trials):
-        pipe = refit_pipeline(plan, trial, model_seed, threads, row_fraction)
+        pipe = refit_pipeline(plan, trial, model_seed, threads)
         deadline = budget.refit_deadline(best=i == 0)
         tasks.append({
             "estimator": pipe, "trial_id": i, "config": trial.config,
@@ -163,8 +163,7 @@ def refit_final(plan, members, best, *, executor, budget, X, y, task,
         """One more refit, of a trial to use alone (None: no time or it failed)."""
         if budget.bounded and budget.left() <= 0:
             return None
-        task = {"estimator": refit_pipeline(plan, trial, model_seed, threads,
-                                            row_fraction),
+        task = {"estimator": refit_pipeline(plan, trial, model_seed, threads),
                 "trial_id": 0, "config": trial.config, "family": trial.family,
                 "deadline": budget.refit_deadline(), "n_threads": threads,
                 "refit": True, "encode_labels": False, "row_fraction": row_fraction}
@@ -222,21 +221,18 @@ def refit_final(plan, members, best, *, executor, budget, X, y, task,
             threads)
 
 
-def refit_pipeline(plan, trial, model_seed, n_threads, row_fraction=1.0):
-    """The unfitted pipeline that refits ``trial`` on ``row_fraction`` of the rows.
+def refit_pipeline(plan, trial, model_seed, n_threads):
+    """The unfitted pipeline that refits ``trial``.
 
     Its configuration's pipeline with the trial's ``refit_params`` set (see
-    :attr:`TrialResult.refit_params <sklearn_automl._history.TrialResult>`).
-    Their early-stopped iteration count is for all rows; a refit on a share
-    of them trains that share of it (the rule's ``n_total`` is the refit's
-    rows), so that its cost stays linear in the rows.
+    :attr:`TrialResult.refit_params <sklearn_automl._history.TrialResult>`):
+    an early-stopped iteration count for the refit's rows. A refit on a
+    share of the rows has had it scaled to that share already
+    (:func:`~sklearn_automl._splits.scale_refit_params`, in place, so that
+    the trial, ``best_params_`` and the leaderboard say what was trained).
     """
     pipe = plan.build(trial.config, random_state=model_seed, n_jobs=n_threads)
     params = dict(trial.refit_params)
-    stopping = getattr(plan.components[trial.family], "early_stopping", None)
-    key = None if stopping is None else f"{pipe.steps[-1][0]}__{stopping.param}"
-    if row_fraction < 1 and key in params:
-        params[key] = max(1, round(params[key] * row_fraction))
     return pipe.set_params(**params) if params else pipe
 
 

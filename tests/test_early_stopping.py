@@ -308,7 +308,28 @@ def test_checkpoint_keeps_iterations_and_refit_params(tmp_path):
     assert back.final_params == {"model__n_estimators": 75}
 
 
-def test_a_refit_on_a_share_of_the_rows_trains_that_share_of_the_count(regression):
+def test_a_refit_on_a_share_of_the_rows_trains_that_share_of_the_count(
+        regression, monkeypatch):
+    """Scaled once: the count for all rows, times the refit's share of them
+    (scaling it twice would train the share squared)."""
+    import sklearn_automl._automl as automl_module
+
+    X, y = regression
+    monkeypatch.setattr(automl_module, "refit_fraction", lambda *a, **k: 0.5)
+    reg = AutoMLRegressor(estimators=["lightgbm"], max_trials=1, **SEARCH).fit(X, y)
+    trial = reg.history_.trials[0]
+    assert reg.n_samples_refit_ == len(y) // 2
+    all_rows = EarlyStopping.refit_count(trial.iterations, _fold_sizes(len(y), 3),
+                                         len(y))
+    expected = max(1, round(all_rows * reg.n_samples_refit_ / len(y)))
+    model = reg.best_estimator_.named_steps["model"]
+    assert model.n_estimators == expected
+    assert model.booster_.num_trees() == expected
+    assert trial.refit_params == {"model__n_estimators": expected}
+    assert reg.best_params_["model__n_estimators"] == expected
+
+
+def test_refit_pipeline_sets_the_trials_refit_params(regression):
     from sklearn_automl._refit import refit_pipeline
 
     X, _ = regression
@@ -316,15 +337,11 @@ def test_a_refit_on_a_share_of_the_rows_trains_that_share_of_the_count(regressio
     config = plan.space.default({"family": "lightgbm"})
     trial = TrialResult(0, config, "lightgbm", plan.model_params(config), "ok",
                         refit_params={"model__n_estimators": 301})
-    model = refit_pipeline(plan, trial, 0, 1).named_steps["model"]
-    assert model.n_estimators == 301
-    half = refit_pipeline(plan, trial, 0, 1, row_fraction=0.5).named_steps["model"]
-    assert half.n_estimators == 150
+    assert refit_pipeline(plan, trial, 0, 1).named_steps["model"].n_estimators == 301
     assert trial.refit_params == {"model__n_estimators": 301}  # the trial untouched
     linear = plan.space.default({"family": "linear"})
     other = TrialResult(1, linear, "linear", {}, "ok")
-    assert refit_pipeline(plan, other, 0, 1, row_fraction=0.5).named_steps[
-        "model"].alpha == 1.0
+    assert refit_pipeline(plan, other, 0, 1).named_steps["model"].alpha == 1.0
 
 
 def test_refit_count_rule():
