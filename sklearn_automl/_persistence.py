@@ -2,7 +2,8 @@
 
 A fitted search is ordinary Python objects, so ``joblib.dump`` saves it.
 Its pickled state also records the versions of sklearn_automl,
-scikit-learn and LightGBM it was saved with; unpickling it with other
+scikit-learn and LightGBM it was saved with, and of the optional libraries
+its final model uses (CatBoost, torch); unpickling it with other
 versions gives one :class:`ModelVersionWarning` naming both (the model may
 predict differently, or fail). :func:`load` reads such a file and silences
 scikit-learn's per-estimator version warnings in favour of that one.
@@ -30,15 +31,45 @@ _VERSIONS_KEY = "_saved_versions"
 _FRAME_KEY = "__sklearn_automl_dataframe__"
 
 
-def library_versions():
-    """The versions a saved model records: ``{library: version}``."""
+#: the optional library each built-in family that needs one fits with
+_FAMILY_LIBRARIES = {"catboost": "catboost", "mlp_net": "torch"}
+
+
+def library_versions(*libraries):
+    """The versions a saved model records: ``{library: version}``.
+
+    sklearn_automl, scikit-learn and LightGBM always; ``libraries`` (the
+    optional ones a model uses, such as ``"catboost"``) as installed, read
+    from their package metadata without importing them (``"absent"`` when
+    not installed).
+    """
+    from importlib import metadata
+
     import lightgbm
     import sklearn
 
     from . import __version__
 
-    return {"sklearn_automl": __version__, "scikit-learn": sklearn.__version__,
-            "lightgbm": lightgbm.__version__}
+    out = {"sklearn_automl": __version__, "scikit-learn": sklearn.__version__,
+           "lightgbm": lightgbm.__version__}
+    for name in libraries:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "absent"
+    return out
+
+
+def _libraries_used(estimator):
+    """The optional libraries of the families in ``estimator``'s final model."""
+    families = set()
+    history = getattr(estimator, "history_", None)
+    members = set(getattr(estimator, "ensemble_members_", None) or ())
+    if history is not None and members:
+        families |= {t.family for t in history.trials if t.trial_id in members}
+    if getattr(estimator, "best_family_", None):
+        families.add(estimator.best_family_)
+    return sorted({_FAMILY_LIBRARIES[f] for f in families if f in _FAMILY_LIBRARIES})
 
 
 class ModelVersionWarning(UserWarning):
@@ -68,7 +99,8 @@ class ModelVersionWarning(UserWarning):
 class PersistenceMixin:
     """Pickled state that records library versions and stores frames as columns.
 
-    ``__getstate__`` adds the versions of :func:`library_versions` and turns
+    ``__getstate__`` adds the versions of :func:`library_versions` (with the
+    optional libraries of the final model's families) and turns
     DataFrame attributes (``leaderboard_``) into plain columns, which skops
     can store; ``__setstate__`` restores them and warns once
     (:class:`ModelVersionWarning`) when the versions differ.
@@ -76,7 +108,7 @@ class PersistenceMixin:
 
     def __getstate__(self):
         state = dict(super().__getstate__())
-        state[_VERSIONS_KEY] = library_versions()
+        state[_VERSIONS_KEY] = library_versions(*_libraries_used(self))
         for key, value in state.items():
             if isinstance(value, pd.DataFrame):
                 state[key] = _frame_state(value)
@@ -89,8 +121,9 @@ class PersistenceMixin:
             if isinstance(value, dict) and _FRAME_KEY in value:
                 state[key] = _frame_from_state(value)
         super().__setstate__(state)
-        if saved is not None:
-            current = library_versions()
+        if saved is not None:  # the optional libraries the model recorded
+            current = library_versions(*(k for k in saved
+                                         if k in _FAMILY_LIBRARIES.values()))
             if any(saved.get(k) != v for k, v in current.items()):
                 warnings.warn(ModelVersionWarning(type(self).__name__, saved, current),
                               stacklevel=2)

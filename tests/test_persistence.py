@@ -9,6 +9,7 @@ import pytest
 import sklearn
 from conftest import MajorityClassifier
 from pickle_inspection import untrusted
+from sklearn.datasets import make_classification
 
 from sklearn_automl import (
     AutoMLClassifier,
@@ -43,7 +44,7 @@ def test_other_versions_give_one_warning_naming_both(fitted, tmp_path, monkeypat
     model, X, _ = fitted
     old = {"sklearn_automl": "0.0.9", "scikit-learn": "1.6.0", "lightgbm": "4.0.0"}
     with monkeypatch.context() as m:
-        m.setattr(_persistence, "library_versions", lambda: dict(old))
+        m.setattr(_persistence, "library_versions", lambda *libraries: dict(old))
         m.setattr(sklearn.base, "__version__", "1.6.0")  # nested estimators too
         joblib.dump(model, tmp_path / "old.joblib")
     with warnings.catch_warnings(record=True) as caught:
@@ -60,6 +61,33 @@ def test_other_versions_give_one_warning_naming_both(fitted, tmp_path, monkeypat
     # plain joblib.load warns too (besides scikit-learn's own warnings)
     with pytest.warns(ModelVersionWarning):
         joblib.load(tmp_path / "old.joblib")
+
+
+def test_a_model_records_the_optional_libraries_it_uses(tmp_path, monkeypatch):
+    """CatBoost's version is recorded when the final model uses it, and a
+    load under another CatBoost version warns; other models do not record it."""
+    from importlib import metadata
+
+    pytest.importorskip("catboost")
+    X, y = make_classification(n_samples=120, n_features=4, random_state=0)
+    kw = {"max_trials": 1, "time_budget": None, "cv": 2, "random_state": 0,
+          "ensemble_size": 0}
+    cat = AutoMLClassifier(estimators=["catboost"], **kw).fit(X, y)
+    lin = AutoMLClassifier(estimators=["linear"], **kw).fit(X, y)
+    assert cat.__getstate__()["_saved_versions"]["catboost"] == metadata.version(
+        "catboost")
+    assert "catboost" not in lin.__getstate__()["_saved_versions"]
+    assert "torch" not in lin.__getstate__()["_saved_versions"]
+    joblib.dump(cat, tmp_path / "cat.joblib")
+    joblib.dump(lin, tmp_path / "lin.joblib")
+    real = metadata.version
+    monkeypatch.setattr(metadata, "version",
+                        lambda name: "0.1" if name == "catboost" else real(name))
+    with pytest.warns(ModelVersionWarning, match="catboost"):
+        load(tmp_path / "cat.joblib")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        load(tmp_path / "lin.joblib")
 
 
 def test_bad_format_is_a_clear_error(tmp_path):
