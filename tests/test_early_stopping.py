@@ -271,6 +271,34 @@ def test_max_time_stops_training_and_keeps_a_model(regression, model):
     assert np.isfinite(est.predict(X[200:])).all()
 
 
+def test_hist_gradient_boosting_cut_by_time_is_a_fit_of_that_many(regression,
+                                                                   monkeypatch):
+    """Blocks shortened to the time left (a clock that advances 1 s per
+    reading), then out of time: the model is what one fit of as many
+    iterations trains."""
+    import itertools
+    import types
+
+    from sklearn.ensemble import HistGradientBoostingRegressor
+
+    from sklearn_automl.space import _early_stopping
+
+    clock = itertools.count()
+    monkeypatch.setattr(_early_stopping, "time",
+                        types.SimpleNamespace(monotonic=lambda: float(next(clock))))
+    X, y = regression
+    est = HistGradientBoostingRegressor(max_iter=5000, learning_rate=0.01,
+                                        early_stopping=False, random_state=0)
+    HistGradientBoostingStopping().fit(est, X[:200], y[:200], X[200:], y[200:],
+                                       max_time=6.0)
+    assert 32 < est.n_iter_ < 5000  # more than the first block, cut by time
+    one = HistGradientBoostingRegressor(max_iter=est.n_iter_, learning_rate=0.01,
+                                        early_stopping=True, n_iter_no_change=20,
+                                        random_state=0)
+    one.fit(X[:200], y[:200], X_val=X[200:], y_val=y[200:])
+    np.testing.assert_allclose(one.predict(X), est.predict(X))
+
+
 @pytest.mark.parametrize("learning_rate", [0.5, 0.01])  # stops early; runs to the cap
 def test_hist_gradient_boosting_in_blocks_is_the_same_model(regression, learning_rate):
     """Training in blocks (under a time limit) trains what one fit trains."""

@@ -187,10 +187,12 @@ class HistGradientBoostingStopping(EarlyStopping):
     the up to ``rounds`` iterations it ran past it.
 
     With ``max_time`` the model trains in blocks (``warm_start``; the same
-    model as one fit): a first block of 32 iterations, then blocks as long
-    as all before them, each shortened to what the time left allows at the
-    measured seconds per iteration. The estimator has no callback to stop
-    it inside a block.
+    model as one fit): a first block of 32 iterations; then, if the time
+    left affords the rest up to the cap at the measured seconds per
+    iteration, the rest at once (a second and last fit); else blocks as long
+    as all before them, each shortened to what the time left allows. The
+    estimator has no callback to stop it inside a block, and every block
+    costs a pass over the trees so far.
     """
 
     def __init__(self, param="max_iter", *, rounds=20):
@@ -222,7 +224,10 @@ class HistGradientBoostingStopping(EarlyStopping):
                 done = estimator.n_iter_
                 per_iteration = (time.monotonic() - start) / done
                 affordable = int((stop_at - time.monotonic()) / per_iteration)
-                block = min(cap - done, done, affordable)
+                if affordable >= cap - done:  # even the cap fits: the rest at once
+                    block = cap - done
+                else:
+                    block = min(done, affordable)
                 if block < 1:
                     return  # out of time: keep what was trained
         finally:  # the parameters as given; n_iter_ tells what was trained
