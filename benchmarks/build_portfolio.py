@@ -24,7 +24,11 @@ folder so that the first build's runs stay as they were):
 
     flock /tmp/bench.lock python benchmarks/build_portfolio.py \
         --datasets benchmarks/portfolio_runs/datasets_v2.json \
-        --runs-dir benchmarks/portfolio_runs/v2 --n-random 40 --jobs 2
+        --runs-dir benchmarks/portfolio_runs/v2 --n-random 40 --jobs 2 \
+        --out benchmarks/portfolio_runs/v2/portfolio.json
+
+(its portfolio is decision 5 of the wide evaluation, a candidate until the
+rule of benchmarks/results/wide_eval_plan.md accepts it).
 """
 
 from __future__ import annotations
@@ -210,7 +214,7 @@ def normalized_scores(runs, names, n_candidates):
     return S
 
 
-def build(candidates, size, datasets, runs_dir=RUNS, opt_in=False):
+def build(candidates, size, datasets, runs_dir=RUNS, opt_in=False, out_path=OUT):
     """The portfolio from the runs of ``datasets`` (names), only those.
 
     Candidates of the opt-in families (searched only when named in
@@ -258,9 +262,9 @@ def build(candidates, size, datasets, runs_dir=RUNS, opt_in=False):
               f"{[candidates[task][j]['family'] for j in order]}; mean best normalized "
               f"score {mean_best:.3f} (all {len(candidates[task])} candidates: "
               f"{S.max(axis=1).mean():.3f})")
-    OUT.parent.mkdir(exist_ok=True)
-    OUT.write_text(json.dumps(out, indent=1) + "\n")
-    print(f"wrote {OUT}")
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    out_path.write_text(json.dumps(out, indent=1) + "\n")
+    print(f"wrote {out_path}")
 
 
 def check_not_reserved(datasets):
@@ -301,6 +305,9 @@ def main(argv=None):
                         "(default: portfolio_runs)")
     p.add_argument("--jobs", type=int, default=1,
                    help="datasets run at once, one thread each")
+    p.add_argument("--out", type=Path, default=OUT,
+                   help="the portfolio file written (default: the shipped one, "
+                        "sklearn_automl/data/portfolio.json)")
     p.add_argument("--opt-in", action="store_true",
                    help="let the portfolio pick the opt-in families (catboost) too")
     p.add_argument("--limit", type=int, default=None,
@@ -322,7 +329,7 @@ def main(argv=None):
                 args.jobs)
     if args.limit is None:
         build(candidates, args.size, [d["name"] for d in entries], args.runs_dir,
-              args.opt_in)
+              args.opt_in, args.out)
     return 0
 
 
