@@ -232,8 +232,7 @@ def refit_pipeline(plan, trial, model_seed, n_threads):
     the trial, ``best_params_`` and the leaderboard say what was trained).
     """
     pipe = plan.build(trial.config, random_state=model_seed, n_jobs=n_threads)
-    params = dict(trial.refit_params)
-    return pipe.set_params(**params) if params else pipe
+    return pipe.set_params(**trial.refit_params) if trial.refit_params else pipe
 
 
 def _time_left(budget):

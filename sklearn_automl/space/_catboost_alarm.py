@@ -9,6 +9,8 @@ import signal
 import threading
 import time
 
+from ._early_stopping import _stop_time
+
 #: seconds between retries of an alarm deferred out of CatBoost's C code
 _ALARM_RETRY_S = 0.05
 #: seconds an alarm may be deferred at most (then it is raised anyway)
@@ -74,8 +76,7 @@ class _TrainingLoop:
 
     def __init__(self, guard, max_time=None):
         self.guard = guard
-        self.stop_at = (None if max_time is None
-                        else time.monotonic() + max(float(max_time), 0.0))
+        self.stop_at = _stop_time(max_time)
 
     def after_iteration(self, info):  # False stops the training
         self.guard.training = True
