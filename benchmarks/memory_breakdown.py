@@ -23,17 +23,17 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 
-def _smaps(pid):
-    out = {}
+def _memory(pid):
+    """``{"rss": MB, "pss": MB}`` of ``pid`` (None once it is gone)."""
+    import psutil
+    from wide_eval import _pss_bytes
+
     try:
-        with open(f"/proc/{pid}/smaps_rollup") as f:
-            for line in f:
-                parts = line.split()
-                if parts[0] in ("Rss:", "Pss:"):
-                    out[parts[0][:-1].lower()] = int(parts[1]) / 1024
-    except OSError:
+        rss = psutil.Process(pid).memory_info().rss
+    except psutil.Error:
         return None
-    return out
+    pss = _pss_bytes(pid)
+    return {"rss": rss / 2**20, "pss": (pss or 0) / 2**20}
 
 
 def _has_torch(pid):
@@ -76,7 +76,7 @@ def sample(root, stop, peaks, interval=0.2):
             frontier.extend((c, depth + 1) for c in _children(pid))
         total = {"rss": 0.0, "pss": 0.0}
         for pid, depth in tree:
-            m = _smaps(pid)
+            m = _memory(pid)
             if m is None:
                 continue
             role = _role(pid, depth)
@@ -106,7 +106,7 @@ def main(argv=None):
 
     suite = load_suite(HERE / "wide_suite.json")
     task = next(t for t in suite["tasks"] if t["name"] == args.task)
-    X_train, X_test, y_train, y_test = load_task(task, suite["split"])
+    X_train, _, y_train, _ = load_task(task, suite["split"])
     cls = AutoMLRegressor if task["type"] == "regression" else AutoMLClassifier
     model = cls(time_budget=args.budget, n_jobs=args.n_jobs, random_state=0,
                 **json.loads(args.extra))
