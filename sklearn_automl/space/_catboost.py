@@ -7,7 +7,8 @@ contract that the search, ``clone`` and ``export_code`` rely on: their
 ``thread_count=-1`` (so ``sklearn.base.clone`` fails on a list of
 ``cat_features``), they refuse float-coded categories, and an exception
 raised by a signal handler during training (a trial's deadline) comes out as
-``KeyboardInterrupt``. The wrapper fixes all three and never writes a
+``KeyboardInterrupt``. The wrapper fixes all three (the deadline through
+:mod:`._catboost_alarm`: never raised inside CatBoost) and never writes a
 ``catboost_info`` folder.
 
 This module imports catboost at its top; :func:`catboost_available` in
@@ -198,8 +199,6 @@ class _CatBoostBase(BaseEstimator):
                 if guard.raised:
                     raise guard.raised[-1] from None
                 raise
-            finally:
-                guard.training = False
         self.model_ = model
         best = model.get_best_iteration() if eval_set is not None else None
         self.best_iteration_ = None if best is None else int(best) + 1

@@ -6,6 +6,7 @@ Used by :mod:`sklearn_automl.space._catboost`; imports no catboost.
 from __future__ import annotations
 
 import signal
+import sys
 import threading
 import time
 
@@ -18,23 +19,28 @@ _ALARM_GRACE_S = 30.0
 
 
 class _AlarmGuard:
-    """What a SIGALRM handler (a trial's deadline) may do inside CatBoost.
+    """Keeps a SIGALRM handler's exception (a trial's deadline) out of CatBoost.
 
-    Inside the training loop CatBoost runs Python's signal handlers and,
-    when one raises, stops and raises ``KeyboardInterrupt``: the handler's
-    own exception is kept in :attr:`raised`, so that the caller can raise it
-    in place of the ``KeyboardInterrupt``. Outside that loop (building the
-    data pools, cutting the model, predicting) CatBoost's compiled code
-    calls back into Python where an exception is *ignored*, and the process
-    may then crash (a segfault seen when a deadline fell into the target's
-    conversion). There the alarm is deferred: re-armed every
-    :data:`_ALARM_RETRY_S` until the guarded block ends or the training
-    loop starts (for at most :data:`_ALARM_GRACE_S`).
+    CatBoost's compiled code calls back into Python in many places where an
+    exception is *ignored*: building the data pools, converting a
+    callback's metrics, cutting the model, predicting. An exception raised
+    there is lost, and the process may then crash (a segfault seen when a
+    deadline fell into the target's conversion). So the alarm is deferred:
+    the handler only notes it (re-armed every :data:`_ALARM_RETRY_S`, so
+    that it is delivered at the latest :data:`_ALARM_GRACE_S` later); in
+    the training loop :class:`_TrainingLoop` then stops training at the
+    next iteration, and on leaving the guarded block the original handler
+    runs, out of CatBoost, and raises its exception there.
+
+    Only past the grace does the handler raise inside CatBoost; in its
+    training loop CatBoost then stops and raises ``KeyboardInterrupt``, and
+    the handler's own exception is kept in :attr:`raised` for the caller to
+    raise instead.
     """
 
     def __init__(self):
         self.raised = []
-        self.training = False
+        self.pending = False
         self._original = None
         self._deferred_since = None
 
@@ -47,22 +53,26 @@ class _AlarmGuard:
                 signal.signal(signal.SIGALRM, self._handler)
         return self
 
-    def __exit__(self, *exc):
-        if self._original is not None:
-            signal.signal(signal.SIGALRM, self._original)
-            if self._deferred_since is not None:  # deliver it now, out of CatBoost
-                signal.setitimer(signal.ITIMER_REAL, 1e-6)
+    def __exit__(self, exc_type, exc, tb):
+        if self._original is None:
+            return False
+        signal.signal(signal.SIGALRM, self._original)
+        if self.pending:  # deliver it now, out of CatBoost
+            self.pending = False
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            if exc_type is None:
+                self._original(signal.SIGALRM, sys._getframe())
         return False
 
     def _handler(self, signum, frame):
         now = time.monotonic()
-        if not self.training:
-            if self._deferred_since is None:
-                self._deferred_since = now
-            if now - self._deferred_since < _ALARM_GRACE_S:
-                signal.setitimer(signal.ITIMER_REAL, _ALARM_RETRY_S)
-                return
-        self._deferred_since = None
+        if self._deferred_since is None:
+            self._deferred_since = now
+        if now - self._deferred_since < _ALARM_GRACE_S:
+            self.pending = True
+            signal.setitimer(signal.ITIMER_REAL, _ALARM_RETRY_S)
+            return
+        self.pending = False  # past the grace: raised here, inside CatBoost
         try:
             self._original(signum, frame)
         except BaseException as exc:
@@ -71,13 +81,15 @@ class _AlarmGuard:
 
 
 class _TrainingLoop:
-    """CatBoost callback: marks the training loop for :class:`_AlarmGuard`, and
-    stops after the iteration that passes ``max_time`` seconds (if given)."""
+    """CatBoost callback: stops training after the iteration in which
+    :class:`_AlarmGuard` noted an alarm, or that passes ``max_time`` seconds
+    (if given)."""
 
     def __init__(self, guard, max_time=None):
         self.guard = guard
         self.stop_at = _stop_time(max_time)
 
     def after_iteration(self, info):  # False stops the training
-        self.guard.training = True
+        if self.guard.pending:
+            return False
         return self.stop_at is None or time.monotonic() < self.stop_at
