@@ -108,8 +108,9 @@ def main(argv=None):
     task = next(t for t in suite["tasks"] if t["name"] == args.task)
     X_train, _, y_train, _ = load_task(task, suite["split"])
     cls = AutoMLRegressor if task["type"] == "regression" else AutoMLClassifier
-    model = cls(time_budget=args.budget, n_jobs=args.n_jobs, random_state=0,
-                **json.loads(args.extra))
+    params = {"time_budget": args.budget, "n_jobs": args.n_jobs, "random_state": 0}
+    params.update(json.loads(args.extra))  # e.g. {"time_budget": null, "max_trials": 30}
+    model = cls(**params)
     peaks = {"procs": {}, "sum_rss": 0.0, "sum_pss": 0.0}
     stop = threading.Event()
     thread = threading.Thread(target=sample, args=(os.getpid(), stop, peaks), daemon=True)

@@ -30,7 +30,8 @@ from ._budget import FALLBACK_SHARE, MEMBER_KILL_MARGIN, Budget
 from ._checkpoint import open_checkpoint, stored_or_new_seed
 from ._dask import DaskExecutor
 from ._engine import SearchLoop
-from ._execution import make_executor
+from ._evaluate import _is_neural
+from ._execution import NEURAL_PRELOAD, make_executor
 from ._fitted import FittedSearchMixin
 from ._metalearning import initial_configs
 from ._objectives import Objectives
@@ -266,6 +267,15 @@ class BaseAutoML(FittedSearchMixin, PersistenceMixin, BaseEstimator):
                 self.validation_ = validation.description
                 self.scorer_ = self._make_scorer(y, splits)
                 model_seed = int(rng.randint(np.iinfo(np.int32).max))
+            memory_limit = (
+                None if self.trial_memory_limit is None
+                else int(self.trial_memory_limit * 2**20)
+            )
+            neural = any(_is_neural(c.estimator) for c in plan.components.values())
+            executor = make_executor(self.executor, n_workers, memory_limit=memory_limit,
+                                     preload=NEURAL_PRELOAD if neural else ())
+            if hasattr(executor, "warm_up"):  # its imports overlap the warm start
+                executor.warm_up()
             with budget.phase(self._warm_start_phase):
                 searcher = self._make_searcher(plan, rng, X, y, budget=budget)
             scheduler = self._make_scheduler(searcher)
@@ -283,11 +293,6 @@ class BaseAutoML(FittedSearchMixin, PersistenceMixin, BaseEstimator):
                     "trial(s) on this data: no ensemble will be built.",
                     self.max_oof_memory, max_oof,
                 )
-            memory_limit = (
-                None if self.trial_memory_limit is None
-                else int(self.trial_memory_limit * 2**20)
-            )
-            spec = self.executor
             if budget.bounded and budget.left() <= FALLBACK_SHARE * budget.time_budget:
                 # the plan ate the search's time: no trial can start, so start
                 # no workers (their start-up alone can overrun the budget)
@@ -296,8 +301,7 @@ class BaseAutoML(FittedSearchMixin, PersistenceMixin, BaseEstimator):
                     "can run; the fallback baseline is fitted.", budget.left(),
                     self.time_budget,
                 )
-                spec = "sequential"
-            executor = make_executor(spec, n_workers, memory_limit=memory_limit)
+                executor = make_executor("sequential", n_workers)
             if isinstance(executor, DaskExecutor):
                 n_threads = 1  # the cluster's workers own their cores
             try:

@@ -57,6 +57,11 @@ MEMORY_POLL = 0.05
 #: (a trial's clock runs from its submission: imports a fresh worker still
 #: needs count against it)
 _PRELOAD = ["sklearn_automl", "sklearn_automl._execution"]
+#: what the fork server imports too when a search has neural families: torch
+#: and what its first training step imports lazily (some 250 MB in all). Each
+#: worker that ran a net had its own copy; forked from the server, the
+#: workers share one (copy-on-write) and start their first net without it.
+NEURAL_PRELOAD = ("torch", "torch._dynamo", "skorch", "sklearn_automl.nas")
 
 
 def _dumps(obj):
@@ -335,11 +340,16 @@ else:  # pragma: no cover - Windows: no fork server
     _WorkerProcess = _mp_context.SpawnProcess
 
 
-def _context():
-    """The worker process class (from the fork server: workers start in ms)."""
+def _context(preload=()):
+    """The worker process class (from the fork server: workers start in ms).
+
+    ``preload``: modules the fork server imports too, beyond ``_PRELOAD``,
+    when it is not running yet (a server already running keeps its modules;
+    a module that fails to import is skipped by the server).
+    """
     if hasattr(_mp_context, "ForkServerProcess"):
         _mp_context._default_context.get_context("forkserver").set_forkserver_preload(
-            _PRELOAD
+            [*_PRELOAD, *preload]
         )
     return _WorkerProcess
 
@@ -426,21 +436,35 @@ class ProcessExecutor:
         Worker processes (trials in parallel).
     memory_limit : int or None
         Bytes a trial may add to its worker's memory; ``None``: no limit.
+    preload : tuple of str, default=()
+        Modules the fork server imports once for all workers (e.g.
+        :data:`NEURAL_PRELOAD`), when this executor starts it.
     """
 
-    def __init__(self, n_workers, *, memory_limit=None):
+    def __init__(self, n_workers, *, memory_limit=None, preload=()):
         self.n_workers = int(n_workers)
         self.memory_limit = memory_limit
+        self.preload = tuple(preload)
         self._workers = []
         self._folder = None
         self._baseline = {}
+        self._process_class = None
+
+    def warm_up(self):
+        """Start the fork server now; it imports in the background.
+
+        Called before the work that precedes :meth:`start` (the search's
+        warm start), so that the server's imports overlap it.
+        """
+        if self._process_class is None:
+            self._process_class = _context(self.preload)
+            _start_fork_server()
 
     def start(self, X, y, splits, scorer, **shared):
         """Dump the data once; start the workers."""
         import joblib
 
-        self._process_class = _context()
-        _start_fork_server()  # it imports the package while the data is dumped
+        self.warm_up()  # the server imports the package while the data is dumped
         _remove_stale_folders()
         self._folder = tempfile.mkdtemp(prefix=f"{_FOLDER_PREFIX}{os.getpid()}_")
         self._data_path = os.path.join(self._folder, "data.joblib")
@@ -558,7 +582,7 @@ class ProcessExecutor:
             self._folder = None
 
 
-def make_executor(spec, n_workers, *, memory_limit=None):
+def make_executor(spec, n_workers, *, memory_limit=None, preload=()):
     """The executor for the ``executor`` parameter of the AutoML estimators.
 
     Parameters
@@ -572,6 +596,9 @@ def make_executor(spec, n_workers, *, memory_limit=None):
         Trials in parallel (``n_jobs`` resolved).
     memory_limit : int or None
         Bytes per trial.
+    preload : tuple of str, default=()
+        Modules worker processes share through the fork server
+        (:class:`ProcessExecutor` only).
     """
     from ._dask import DaskExecutor, _active_dask_client
 
@@ -588,7 +615,7 @@ def make_executor(spec, n_workers, *, memory_limit=None):
     if spec == "sequential":
         return SequentialExecutor()
     if spec == "processes":
-        return ProcessExecutor(n_workers, memory_limit=memory_limit)
+        return ProcessExecutor(n_workers, memory_limit=memory_limit, preload=preload)
     if isinstance(spec, DaskExecutor):
         return spec.__sklearn_clone__()  # fit must not change its parameters
     if type(spec).__name__ == "Client" and hasattr(spec, "scatter"):  # distributed

@@ -213,3 +213,30 @@ def test_a_network_refit_past_the_deadline_still_gets_a_time_limit():
     """Past the deadline the fallback network still stops, after a second or so."""
     max_time = _fallback_max_time(MLPNetClassifier(max_epochs=2), time_budget=1e-6)
     assert max_time is not None and 1.0 <= max_time <= 2.0
+
+
+_FORK_SERVER_PROBE = textwrap.dedent("""
+    import sys
+    from multiprocessing import forkserver
+    from sklearn.datasets import make_classification
+    from sklearn_automl import AutoMLClassifier
+
+    X, y = make_classification(120, 5, random_state=0)
+    AutoMLClassifier(estimators=sys.argv[1].split(","), n_jobs=2, max_trials=2,
+                     time_budget=None, cv=2, random_state=0).fit(X, y)
+    with open(f"/proc/{forkserver._forkserver._forkserver_pid}/maps") as f:
+        print("torch" if "libtorch" in f.read() else "no torch")
+""")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc and a fork server")
+@pytest.mark.parametrize("estimators, expected",
+                         [("mlp_net,linear", "torch"), ("linear,knn", "no torch")])
+def test_torch_is_loaded_once_in_the_fork_server_when_nets_are_searched(estimators,
+                                                                         expected):
+    """Workers forked from the server share one copy of torch (some 250 MB each
+    had of their own); a search without nets does not load it at all."""
+    out = subprocess.run([sys.executable, "-c", _FORK_SERVER_PROBE, estimators],
+                         check=False, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().splitlines()[-1] == expected
