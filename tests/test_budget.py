@@ -24,6 +24,7 @@ from sklearn_automl._budget import (
     bound_training_time,
     refit_seconds,
 )
+from sklearn_automl._execution import ProcessExecutor
 from sklearn_automl._history import TrialResult
 from sklearn_automl._refit import fitted_voting
 
@@ -289,7 +290,7 @@ def test_no_workers_start_when_planning_left_no_time_for_a_trial(monkeypatch, ca
                 self.start -= shift
                 self.deadline -= shift
 
-    specs = []
+    specs, started = [], []
     original = automl.make_executor
 
     def recording(spec, *args, **kwargs):
@@ -298,11 +299,14 @@ def test_no_workers_start_when_planning_left_no_time_for_a_trial(monkeypatch, ca
 
     monkeypatch.setattr(automl, "Budget", LatePlan)
     monkeypatch.setattr(automl, "make_executor", recording)
+    monkeypatch.setattr(ProcessExecutor, "start",
+                        lambda self, *args, **kwargs: started.append(self))
     X, y = make_classification(120, 4, random_state=0)
     with caplog.at_level("WARNING", logger="sklearn_automl"), \
             pytest.warns(UserWarning, match="No trial finished"):
         clf = AutoMLClassifier(estimators=["linear"], time_budget=30, n_jobs=2,
                                random_state=0).fit(X, y)
-    assert specs == ["sequential"]
+    # the pool made before the warm start is replaced, its workers never started
+    assert specs == [None, "sequential"] and started == []
     assert "no trial can run" in caplog.text
     assert clf.n_trials_ == 0 and clf.predict(X).shape == (120,)
