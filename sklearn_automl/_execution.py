@@ -240,6 +240,24 @@ def _worker_main(conn, data_path, payload, search_pid=None):
             conn.send_bytes(data)
         except (BrokenPipeError, OSError):
             return
+        # a refit's model and its pickle are the parent's now: free them while
+        # the parent loads its copy, not when the next task arrives
+        refit = task.get("refit", False)
+        del msg, task, result, data
+        if refit:
+            _release_free_memory()
+
+
+def _release_free_memory():
+    """Hand freed heap pages back to the system (glibc; elsewhere a no-op).
+
+    A model's many small arrays (a forest's trees) live on the heap, which
+    ``free`` alone does not shrink.
+    """
+    with contextlib.suppress(Exception):
+        import ctypes
+
+        ctypes.CDLL(None).malloc_trim(0)
 
 
 def _limit_torch_threads(n_threads):

@@ -103,6 +103,40 @@ def test_a_task_past_its_deadline_is_a_timeout(problem):
     assert r.status == "timeout"
 
 
+class _Ballast(LogisticRegression):
+    """Holds 200 MB once fitted (a stand-in for a big forest)."""
+
+    def fit(self, X, y):
+        self.ballast_ = np.ones(25_000_000)
+        return super().fit(X, y)
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="reads /proc")
+def test_a_worker_frees_a_refit_model_once_it_has_sent_it(problem):
+    """The model and its pickle are the parent's once sent: a worker that kept
+    them until its next task held a second copy of the final model (a forest
+    of a GB on doctorcontacts) while the parent loaded its own."""
+    import cloudpickle
+
+    X, y, splits, scorer = problem
+    module = sys.modules[__name__]
+    cloudpickle.register_pickle_by_value(module)  # the worker cannot import tests/
+    ex = ProcessExecutor(1)
+    try:
+        ex.start(X, y, splits, scorer, classes=np.array([0, 1]), subsample_seed=0)
+        (warm,) = _run(ex, [_task(0)])  # imports and data: the worker's baseline
+        pid = ex._workers[0].process.pid
+        before = _execution._vm_bytes(pid, "RssAnon")
+        (result,) = _run(ex, [{**_task(1), "estimator": _Ballast(), "refit": True}])
+        after = _execution._vm_bytes(pid, "RssAnon")
+    finally:
+        ex.close()
+        cloudpickle.unregister_pickle_by_value(module)
+    assert warm.status == "ok" and result.status == "ok"
+    assert result.estimator.ballast_.nbytes == 200_000_000  # the parent has it
+    assert after - before < 50 * 2**20  # the worker does not
+
+
 def test_make_executor_choices():
     assert isinstance(make_executor(None, 1), SequentialExecutor)
     assert isinstance(make_executor(None, 2), ProcessExecutor)
@@ -129,6 +163,7 @@ class _Recording(SequentialExecutor):
             self.tasks.append({
                 "n_threads": task["n_threads"],
                 "seconds_left": None if deadline is None else deadline - time.monotonic(),
+                "at": time.monotonic(),
             })
         super().submit(task)
 
@@ -201,6 +236,7 @@ def test_trial_timeout_auto_is_a_share_of_the_budget(binary_data, params, first,
     """Each task's deadline is trial_timeout seconds after it is handed out."""
     X, y = binary_data
     ex = _Recording()
+    start = time.monotonic()
     AutoMLClassifier(**{"max_trials": 3, **params}, executor=ex, estimators=["linear"],
                      cv=2, random_state=0).fit(X, y)
     assert len(ex.tasks) == 3
@@ -208,6 +244,10 @@ def test_trial_timeout_auto_is_a_share_of_the_budget(binary_data, params, first,
         expected = first if i == 0 else seconds
         if expected is None:
             assert task["seconds_left"] is None
+        elif i == 0 and "trial_timeout" not in params:
+            # the search's time left: 36 s from the start of fit, not from now
+            expected -= task["at"] - start
+            assert expected - 0.1 <= task["seconds_left"] <= expected + 1.0
         else:
             assert task["seconds_left"] == pytest.approx(expected, abs=1.0)
 
