@@ -31,7 +31,7 @@ from ._checkpoint import open_checkpoint, stored_or_new_seed
 from ._dask import DaskExecutor
 from ._engine import SearchLoop
 from ._evaluate import _is_neural
-from ._execution import NEURAL_PRELOAD, make_executor
+from ._execution import make_executor
 from ._fitted import FittedSearchMixin
 from ._metalearning import initial_configs
 from ._objectives import Objectives
@@ -47,6 +47,7 @@ from ._splits import (
     scale_refit_params,
 )
 from ._validation import check_predict_input, validate_training_data
+from ._workers import NEURAL_PRELOAD
 from .ensemble._selection import blend_score
 from .search import (
     ASHA,

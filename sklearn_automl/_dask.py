@@ -14,7 +14,8 @@ import uuid
 from collections import deque
 
 from ._evaluate import evaluate
-from ._execution import KILL_GRACE, _failed_result, _memory_status
+from ._execution import KILL_GRACE
+from ._workers import _failed_result, _memory_status
 
 __all__ = ["DaskExecutor"]
 

@@ -97,7 +97,7 @@ def _child_main(conn, parent_pid):
     import warnings
 
     from ._evaluate import _preload_imports
-    from ._execution import _die_with_parent, _dumps, _exit_with, _loads
+    from ._workers import _die_with_parent, _dumps, _exit_with, _loads
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     _die_with_parent()
@@ -129,7 +129,7 @@ def _portable(exc):
     """``exc`` if it pickles (and unpickles), else a RuntimeError describing it."""
     import pickle
 
-    from ._execution import _dumps
+    from ._workers import _dumps
 
     with contextlib.suppress(Exception):
         pickle.loads(_dumps(exc))
@@ -141,7 +141,7 @@ def _receive(conn, process, until):
     """The next message from the child, or None if it died or ``until`` passed."""
     from multiprocessing.connection import wait
 
-    from ._execution import _loads
+    from ._workers import _loads
 
     while True:
         left = until - time.monotonic()
@@ -201,7 +201,7 @@ def fit_isolated(estimator, X, y, *, seconds, limit=None, what="The estimator"):
     """
     import multiprocessing
 
-    from ._execution import _context, _describe_exit, _dumps, _start_fork_server
+    from ._workers import _context, _describe_exit, _dumps, _start_fork_server
 
     process_class = _context()
     _start_fork_server()

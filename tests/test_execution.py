@@ -11,7 +11,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import get_scorer
 from sklearn.model_selection import StratifiedKFold
 
-from sklearn_automl import AutoMLClassifier, _execution
+from sklearn_automl import AutoMLClassifier, _execution, _workers
 from sklearn_automl._evaluate import evaluate
 from sklearn_automl._execution import (
     ProcessExecutor,
@@ -74,7 +74,8 @@ def test_data_is_shipped_once_not_per_trial(problem, monkeypatch):
         sizes.append(len(data))
         return data
 
-    monkeypatch.setattr(_execution, "_dumps", spy)
+    monkeypatch.setattr(_execution, "_dumps", spy)  # the shared payload
+    monkeypatch.setattr(_workers, "_dumps", spy)  # tasks and stops
     ex = ProcessExecutor(2)
     ex.start(X, y, splits, scorer, classes=np.array([0, 1]), subsample_seed=0)
     folder = ex._folder
