@@ -37,7 +37,7 @@ from ._metalearning import initial_configs
 from ._objectives import Objectives
 from ._persistence import PersistenceMixin
 from ._plan import make_image_plan, make_plan
-from ._refit import choose_members, fallback_rows, fit_fallback, refit_final
+from ._refit import choose_feasible_members, fallback_rows, fit_fallback, refit_final
 from ._resources import available_cores
 from ._scoring import fold_safe_scorer
 from ._splits import (
@@ -48,7 +48,6 @@ from ._splits import (
 )
 from ._validation import check_predict_input, validate_training_data
 from ._workers import NEURAL_PRELOAD
-from .ensemble._selection import blend_score
 from .search import (
     ASHA,
     BayesianSearch,
@@ -483,31 +482,13 @@ class BaseAutoML(FittedSearchMixin, PersistenceMixin, BaseEstimator):
         if (not self.ensemble_size or loop.history.best() is None
                 or objectives.select != "best_score"):  # a chosen trial: alone
             return []
-        members, self.ensemble_score_ = choose_members(
-            objectives.feasible_candidates(loop.refit_candidates()), y, self.scorer_,
+        members, self.ensemble_score_ = choose_feasible_members(
+            loop.refit_candidates(), y, self.scorer_, objectives,
             ensemble_size=self.ensemble_size,
             method=self.ensemble, classes=getattr(self, "classes_", None),
             max_time=budget.selection_seconds(), random_state=model_seed,
         )
-        trimmed = objectives.trim(members)
-        if len(trimmed) < len(members):  # its score was the untrimmed ensemble's
-            self.ensemble_score_ = math.nan
-            if not self._blend_beats_best(trimmed, objectives, loop, y):
-                return []  # the best feasible single model
-        return trimmed
-
-    def _blend_beats_best(self, members, objectives, loop, y):
-        """Whether the trimmed ensemble scores above the best feasible trial
-        alone (trimming by cost can leave members that add nothing: e.g. a
-        constant model that ties under AUC), both scored on the OOF rows."""
-        if len(members) < 2:
-            return False
-        best = objectives.feasible_candidates(loop.refit_candidates())[0]
-        classes = getattr(self, "classes_", None)
-        preds = [t.oof for t, _ in members]
-        return blend_score(preds, [w for _, w in members], y, self.scorer_, classes) > \
-            blend_score([best.oof, *preds], [1.0] + [0.0] * len(preds), y,
-                        self.scorer_, classes)
+        return members
 
     def _refit(self, plan, history, members, executor, budget, X, y, model_seed,
                n_threads, objectives):
@@ -600,7 +581,6 @@ class BaseAutoML(FittedSearchMixin, PersistenceMixin, BaseEstimator):
     def _fallback_config(plan):
         name = "linear" if "linear" in plan.components else next(iter(plan.components))
         return plan.space.default({"family": name})
-
 
     def predict(self, X):
         """Predict with the refit best pipeline.

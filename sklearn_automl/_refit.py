@@ -26,9 +26,10 @@ from .ensemble import (
     StackedEnsembleRegressor,
     ensemble_selection,
 )
+from .ensemble._selection import blend_score
 
 __all__ = [
-    "choose_members", "fallback_rows", "fit_fallback", "refit_final", "refit_pipeline",
+    "choose_feasible_members", "choose_members", "fallback_rows", "fit_fallback", "refit_final", "refit_pipeline",
 ]
 
 logger = logging.getLogger("sklearn_automl")
@@ -90,6 +91,34 @@ def choose_members(candidates, y, scorer, *, ensemble_size, method, classes,
     if len(members) < 2:
         return [], float(np.max(trajectory))
     return _normalised(members), float(np.max(trajectory))
+
+
+def choose_feasible_members(candidates, y, scorer, objectives, **selection):
+    """:func:`choose_members` among the feasible ``candidates``, trimmed to
+    the objectives' limits (the ensemble's cost); ``([], nan)`` for the best
+    feasible single model.
+
+    ``selection``: :func:`choose_members`'s keyword arguments.
+    """
+    feasible = objectives.feasible_candidates(candidates)
+    members, score = choose_members(feasible, y, scorer, **selection)
+    trimmed = objectives.trim(members)
+    if len(trimmed) == len(members):
+        return members, score
+    # its score was the untrimmed ensemble's; trimming by cost can leave
+    # members that add nothing (a constant model that ties under AUC)
+    if not _blend_beats_best(trimmed, feasible[0], y, scorer, selection.get("classes")):
+        return [], math.nan
+    return trimmed, math.nan
+
+
+def _blend_beats_best(members, best, y, scorer, classes):
+    """Whether ``members`` blended score above ``best`` alone on the OOF rows."""
+    if len(members) < 2:
+        return False
+    preds = [t.oof for t, _ in members]
+    return blend_score(preds, [w for _, w in members], y, scorer, classes) > \
+        blend_score([best.oof, *preds], [1.0] + [0.0] * len(preds), y, scorer, classes)
 
 
 def _normalised(members):
