@@ -123,6 +123,8 @@ def main(argv=None):
     families = model.leaderboard_.family.value_counts().to_dict()
     print(f"{args.task}: fit {fit_s:.1f} s, {model.n_trials_} trials {families}, "
           f"best {model.best_family_}")
+    phases = ", ".join(f"{k} {v:.2f}" for k, v in model.phase_times_.items())
+    print(f"phases (s): {phases}; validation: {model.validation_}")
     print(f"peak of the sums: RSS {peaks['sum_rss']:.0f} MB, PSS {peaks['sum_pss']:.0f} MB")
     print("| role | pid | peak RSS MB | peak PSS MB | torch mapped |")
     print("|---|---|---|---|---|")
