@@ -50,6 +50,7 @@ from ._workers import (
     _failed_result,
     _loads,
     _remove_stale_folders,
+    _ResultFile,
     _start_fork_server,
     _vm_bytes,
     _Worker,
@@ -236,6 +237,11 @@ class ProcessExecutor:
         try:
             if w.conn.poll():
                 result = _loads(w.conn.recv_bytes())
+                if isinstance(result, _ResultFile):
+                    try:
+                        result = result.load()
+                    except Exception as exc:  # noqa: BLE001 - the trial's failure
+                        return self._finish(w, "failed", f"result file unreadable: {exc}")
                 w.task = None
                 return result
         except (EOFError, OSError):

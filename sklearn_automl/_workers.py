@@ -39,19 +39,61 @@ _PRELOAD = ["sklearn_automl", "sklearn_automl._execution", "sklearn_automl._work
 NEURAL_PRELOAD = ("torch", "torch._dynamo", "skorch", "sklearn_automl.nas")
 
 
-def _dumps(obj):
+def _cloudpickle():
     try:
         import cloudpickle
     except ImportError:  # pragma: no cover - older joblib vendors it
         from joblib.externals import cloudpickle
+    return cloudpickle
 
-    return cloudpickle.dumps(obj)
+
+def _dumps(obj):
+    return _cloudpickle().dumps(obj)
 
 
 def _loads(data):
     import pickle
 
     return pickle.loads(data)
+
+
+class _ResultFile:
+    """A refit's result, which the worker wrote to a file of the data folder.
+
+    A fitted model can be GBs (a forest of fully grown trees). Sent as one
+    pickle over the pipe, it was held up to four times at once: the worker's
+    model and its pickle, the parent's received bytes and the model it loads
+    from them. Written and read as a stream, it is held once on each side
+    (the file's pages are the kernel's cache, which it can write back and
+    drop under memory pressure; the file is removed once loaded).
+    """
+
+    def __init__(self, path):
+        self.path = path
+
+    @classmethod
+    def write(cls, result, folder):
+        """The message for ``result`` written under ``folder``; None on failure."""
+        path = os.path.join(folder, f"result_{os.getpid()}_{result.trial_id}.pkl")
+        try:
+            with open(path, "wb") as f:
+                _cloudpickle().dump(result, f)
+        except Exception:  # noqa: BLE001 - the pipe's way reports what went wrong
+            with contextlib.suppress(OSError):
+                os.remove(path)
+            return None
+        return _dumps(cls(path))
+
+    def load(self):
+        """The result (the file is removed)."""
+        import pickle
+
+        try:
+            with open(self.path, "rb") as f:
+                return pickle.load(f)
+        finally:
+            with contextlib.suppress(OSError):
+                os.remove(self.path)
 
 
 def _failed_result(task, status, error, duration=0.0):
@@ -163,8 +205,12 @@ def _worker_main(conn, data_path, payload, search_pid=None):
         finally:
             if memory_limit is not None:
                 resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+        result = _memory_status(result)
+        data = None
+        if result.estimator is not None:  # a refit's model: through a file
+            data = _ResultFile.write(result, os.path.dirname(data_path))
         try:
-            data = _dumps(_memory_status(result))
+            data = data or _dumps(result)
         except Exception as exc:  # noqa: BLE001 - unpicklable result: report it
             data = _dumps(_failed_result(task, "failed", f"result not picklable: {exc}"))
         try:

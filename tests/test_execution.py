@@ -113,13 +113,24 @@ class _Ballast(LogisticRegression):
 
 
 @pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="reads /proc")
-def test_a_worker_frees_a_refit_model_once_it_has_sent_it(problem):
-    """The model and its pickle are the parent's once sent: a worker that kept
-    them until its next task held a second copy of the final model (a forest
-    of a GB on doctorcontacts) while the parent loaded its own."""
+def test_a_refit_model_comes_back_once_through_a_file_and_the_worker_frees_it(
+        problem, monkeypatch):
+    """A fitted model can be GBs (a forest on doctorcontacts). Over the pipe it
+    was held up to four times at once (the worker's model and pickle, the
+    parent's bytes and model), and the worker kept its two copies until its
+    next task. Now it is streamed through a file of the data folder, which
+    is removed once loaded, and the worker frees its copy once it is sent."""
     import cloudpickle
 
     X, y, splits, scorer = problem
+    messages = []
+    original = _execution._loads
+
+    def spy(data):
+        messages.append(len(data))
+        return original(data)
+
+    monkeypatch.setattr(_execution, "_loads", spy)
     module = sys.modules[__name__]
     cloudpickle.register_pickle_by_value(module)  # the worker cannot import tests/
     ex = ProcessExecutor(1)
@@ -130,12 +141,33 @@ def test_a_worker_frees_a_refit_model_once_it_has_sent_it(problem):
         before = _execution._vm_bytes(pid, "RssAnon")
         (result,) = _run(ex, [{**_task(1), "estimator": _Ballast(), "refit": True}])
         after = _execution._vm_bytes(pid, "RssAnon")
+        left = os.listdir(ex._folder)
     finally:
         ex.close()
         cloudpickle.unregister_pickle_by_value(module)
     assert warm.status == "ok" and result.status == "ok"
     assert result.estimator.ballast_.nbytes == 200_000_000  # the parent has it
-    assert after - before < 50 * 2**20  # the worker does not
+    assert max(messages) < 2**20  # not through the pipe
+    assert left == ["data.joblib"]  # the result's file is gone
+    assert after - before < 50 * 2**20  # the worker does not keep it
+
+
+def test_an_unreadable_result_file_fails_the_trial_not_the_worker(problem, monkeypatch):
+    X, y, splits, scorer = problem
+
+    def broken(self):
+        raise EOFError("truncated")
+
+    monkeypatch.setattr(_workers._ResultFile, "load", broken)
+    ex = ProcessExecutor(1)
+    try:
+        ex.start(X, y, splits, scorer, classes=np.array([0, 1]), subsample_seed=0)
+        (refit,) = _run(ex, [{**_task(0), "refit": True}])
+        (trial,) = _run(ex, [_task(1)])  # the same worker goes on
+    finally:
+        ex.close()
+    assert refit.status == "failed" and "result file unreadable" in refit.error
+    assert trial.status == "ok"
 
 
 def test_make_executor_choices():
