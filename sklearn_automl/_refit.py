@@ -29,7 +29,8 @@ from .ensemble import (
 from .ensemble._selection import blend_score
 
 __all__ = [
-    "choose_feasible_members", "choose_members", "fallback_rows", "fit_fallback", "refit_final", "refit_pipeline",
+    "choose_feasible_members", "choose_members", "fallback_rows", "fit_fallback",
+    "refit_final", "refit_pipeline",
 ]
 
 logger = logging.getLogger("sklearn_automl")
