@@ -53,15 +53,8 @@ def run_one(task, system, budget, seed, n_jobs, extra):
     if system == "lgbm_default":
         import lightgbm
 
-        from sklearn_automl.features import infer_column_kinds
-
         row["version"] = lightgbm.__version__
-        X_tr, X_te = X_tr.copy(), X_te.copy()
-        for c, k in infer_column_kinds(X_tr).items():
-            if k != "numeric":
-                cats = X_tr[c].astype("category").cat.categories
-                X_tr[c] = pd_categorical(X_tr[c], cats)
-                X_te[c] = pd_categorical(X_te[c], cats)
+        X_tr, X_te = lgbm_encoded(X_tr, X_te)
         cls = lightgbm.LGBMRegressor if task["type"] == "regression" else (
             lightgbm.LGBMClassifier)
         # n_jobs=None would let LightGBM take every core (OpenMP's default);
@@ -91,6 +84,20 @@ def run_one(task, system, budget, seed, n_jobs, extra):
     row["peak_rss_mb"] = peak_rss_mb()
     row["load1"] = os.getloadavg()[0]
     return row
+
+
+def lgbm_encoded(X_tr, X_te):
+    """Copies of the split with every non-numeric column as a pandas category
+    (the training rows' categories): how LightGBM's defaults get the data."""
+    from sklearn_automl.features import infer_column_kinds
+
+    X_tr, X_te = X_tr.copy(), X_te.copy()
+    for c, kind in infer_column_kinds(X_tr).items():
+        if kind != "numeric":
+            cats = X_tr[c].astype("category").cat.categories
+            X_tr[c] = pd_categorical(X_tr[c], cats)
+            X_te[c] = pd_categorical(X_te[c], cats)
+    return X_tr, X_te
 
 
 def pd_categorical(col, categories):

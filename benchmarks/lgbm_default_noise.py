@@ -29,28 +29,15 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 
-def _encoded(X_tr, X_te):
-    from dev_suite import pd_categorical
-
-    from sklearn_automl.features import infer_column_kinds
-
-    X_tr, X_te = X_tr.copy(), X_te.copy()
-    for c, kind in infer_column_kinds(X_tr).items():
-        if kind != "numeric":
-            cats = X_tr[c].astype("category").cat.categories
-            X_tr[c] = pd_categorical(X_tr[c], cats)
-            X_te[c] = pd_categorical(X_te[c], cats)
-    return X_tr, X_te
-
-
 def task_noise(task, split, seeds):
     """(test, cv, bagged mean, bagged std) of LightGBM's defaults on ``task``."""
     import lightgbm
     from _suite import load_task, score_task
+    from dev_suite import lgbm_encoded
     from sklearn.model_selection import KFold, StratifiedKFold, cross_val_score
 
     X_tr, X_te, y_tr, y_te = load_task(task, split)
-    X_tr, X_te = _encoded(X_tr, X_te)
+    X_tr, X_te = lgbm_encoded(X_tr, X_te)
     regression = task["type"] == "regression"
     cls = lightgbm.LGBMRegressor if regression else lightgbm.LGBMClassifier
 
