@@ -56,6 +56,7 @@ repeats.
 from __future__ import annotations
 
 import ctypes
+import functools
 import math
 import pickle
 import sys
@@ -155,15 +156,30 @@ def _resident_available():
                 _status_bytes("VmHWM", "VmRSS")
             except (OSError, ValueError, KeyError):
                 ok = False
-        trim = None
-        if ok:
-            try:
-                trim = ctypes.CDLL(None).malloc_trim  # glibc
-                trim.argtypes, trim.restype = [ctypes.c_size_t], ctypes.c_int
-            except (OSError, AttributeError):
-                trim = None
-        _RESIDENT.update(ok=ok, trim=trim)
+        _RESIDENT.update(ok=ok, trim=_malloc_trim() if ok else None)
     return _RESIDENT["ok"]
+
+
+@functools.cache
+def _malloc_trim():
+    """glibc's ``malloc_trim`` (None elsewhere)."""
+    try:
+        trim = ctypes.CDLL(None).malloc_trim
+        trim.argtypes, trim.restype = [ctypes.c_size_t], ctypes.c_int
+    except (OSError, AttributeError):
+        return None
+    return trim
+
+
+def release_free_memory():
+    """Hand freed heap pages back to the system (glibc; elsewhere a no-op).
+
+    Many small arrays (a forest's trees) live on the heap, which ``free``
+    alone does not shrink.
+    """
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
 
 
 def _resident_peak(predict, batch):

@@ -27,6 +27,7 @@ from multiprocessing import context as _mp_context
 
 from ._evaluate import evaluate
 from ._history import TrialResult
+from ._profile import release_free_memory
 
 #: modules the fork server imports once, so that a new worker starts in ms
 #: (a trial's clock runs from its submission: imports a fresh worker still
@@ -219,22 +220,10 @@ def _worker_main(conn, data_path, payload, search_pid=None):
             return
         # a refit's model and its pickle are the parent's now: free them while
         # the parent loads its copy, not when the next task arrives
-        refit = task.get("refit", False)
+        refit = result.estimator is not None
         del msg, task, result, data
         if refit:
-            _release_free_memory()
-
-
-def _release_free_memory():
-    """Hand freed heap pages back to the system (glibc; elsewhere a no-op).
-
-    A model's many small arrays (a forest's trees) live on the heap, which
-    ``free`` alone does not shrink.
-    """
-    with contextlib.suppress(Exception):
-        import ctypes
-
-        ctypes.CDLL(None).malloc_trim(0)
+            release_free_memory()
 
 
 def _limit_torch_threads(n_threads):
